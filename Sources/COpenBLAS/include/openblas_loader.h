@@ -1,0 +1,37 @@
+// OpenBLAS, loaded lazily so that its kernel can be chosen for this CPU before its constructor runs.
+//
+// Debian's OpenBLAS 0.3.21 reads OPENBLAS_CORETYPE in its library constructor, before `main`, and
+// falls back to a slow SSE3 kernel on CPUs it does not know (PLATFORM.md: 4.7x slower). The harness
+// therefore does not link it: `tnblas_load` picks a kernel from the CPU's features (unless the user
+// set OPENBLAS_CORETYPE), sets the variable, then dlopens the library.
+#ifndef OPENBLAS_LOADER_H
+#define OPENBLAS_LOADER_H
+#include <stddef.h>
+
+/// Loads OpenBLAS once per process (thread-safe). Returns 0 on success; otherwise -1 and a message
+/// in `tnblas_error()`.
+int tnblas_load(void);
+/// The last load error, or "" when none.
+const char *tnblas_error(void);
+/// The kernel OpenBLAS runs ("SkylakeX", "Haswell", "Prescott", ...); "" before loading.
+const char *tnblas_corename(void);
+/// OpenBLAS's build configuration string; "" before loading.
+const char *tnblas_config(void);
+/// Where the kernel choice came from: "environment" (the user set OPENBLAS_CORETYPE),
+/// "cpu features" (this loader set it), or "OpenBLAS default".
+const char *tnblas_coretype_source(void);
+/// The value of OPENBLAS_CORETYPE this loader set or found; "" when unset.
+const char *tnblas_coretype_requested(void);
+/// 1 when the CPU has AVX-512 F/BW/DQ/VL, the features of the SkylakeX kernel.
+int tnblas_cpu_has_avx512(void);
+/// 1 when the CPU has AVX2 and FMA, the features of the Haswell kernel.
+int tnblas_cpu_has_avx2(void);
+/// OpenBLAS's thread count.
+int tnblas_threads(void);
+/// Sets OpenBLAS's thread count.
+void tnblas_set_threads(int count);
+/// Row-major single-precision GEMM: C = alpha * op(A) * op(B) + beta * C, op = transpose when the
+/// flag is non-zero. A is M x K after op, B is K x N after op, C is M x N.
+void tnblas_sgemm(int transposeA, int transposeB, int m, int n, int k, float alpha, const float *a,
+                  int lda, const float *b, int ldb, float beta, float *c, int ldc);
+#endif

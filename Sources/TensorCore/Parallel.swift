@@ -1,0 +1,44 @@
+import Dispatch
+import Synchronization
+
+/// The harness's own multi-threaded loops (elementwise kernels, im2col, Winograd transforms).
+///
+/// They use as many threads as OpenBLAS (`BLAS.threads`), so one `--threads` setting governs the
+/// whole process; the default is every core.
+public enum Parallel {
+  private static let configured = Atomic<Int>(0)
+
+  /// The thread count of `forEach`.
+  public static var threads: Int {
+    let value = configured.load(ordering: .relaxed)
+    if value > 0 { return value }
+    let initial = BLAS.threads
+    configured.store(max(initial, 1), ordering: .relaxed)
+    return max(initial, 1)
+  }
+
+  /// Sets the thread count of `forEach` (use `BLAS.setThreads` to set both).
+  public static func setThreads(_ count: Int) {
+    configured.store(max(count, 1), ordering: .relaxed)
+  }
+
+  /// Runs `body(i)` for `i` in `0..<count`, split into contiguous chunks over `threads` threads.
+  /// `body` must only write memory that no other index writes.
+  public static func forEach(_ count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+    guard count > 0 else { return }
+    let workers = min(threads, max(1, count / max(minimumChunk, 1)))
+    if workers <= 1 {
+      body(0..<count)
+      return
+    }
+    // The chunks write disjoint memory (the caller's contract), so sharing `body` is safe.
+    withoutActuallyEscaping(body) { escapable in
+      nonisolated(unsafe) let shared = escapable
+      DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        let start = count * worker / workers
+        let end = count * (worker + 1) / workers
+        if start < end { shared(start..<end) }
+      }
+    }
+  }
+}
