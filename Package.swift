@@ -18,6 +18,8 @@ let package = Package(
       name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
     .systemLibrary(
       name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+    .systemLibrary(
+      name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(
       name: "CPNG",
       linkerSettings: [.linkedLibrary("png16")]),
@@ -27,7 +29,7 @@ let package = Package(
 
     // Swift layers, lowest first.
     .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
-    .target(name: "Store", dependencies: ["TensorCore", "CHDF5", "CPNG", "CTurboJPEG"]),
+    .target(name: "Store", dependencies: ["TensorCore", "CHDF5", "CPNG", "CTurboJPEG", "CZlib"]),
     .target(name: "Autodiff", dependencies: ["TensorCore"]),
     .target(name: "NN", dependencies: ["Autodiff", "Store"]),
     .target(name: "Losses", dependencies: ["NN"]),
