@@ -43,7 +43,7 @@ let package = Package(
       ]),
 
     // Test support: naive reference kernels, gradient checks, fixture access.
-    .target(name: "_TestSupport", dependencies: ["Autodiff", "Store"]),
+    .target(name: "_TestSupport", dependencies: ["TensorCore", "Autodiff"]),
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
     .testTarget(name: "StoreTests", dependencies: ["Store", "_TestSupport"]),
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "_TestSupport"]),

@@ -25,6 +25,7 @@ static string_fn corename_ptr;
 static string_fn config_ptr;
 static int_fn get_threads_ptr;
 static set_int_fn set_threads_ptr;
+static int initial_threads = 1;
 
 int tnblas_cpu_has_avx512(void) {
   __builtin_cpu_init();
@@ -82,7 +83,15 @@ static void load_once(void) {
   config_ptr = (string_fn)symbol(library, "openblas_get_config");
   get_threads_ptr = (int_fn)symbol(library, "openblas_get_num_threads");
   set_threads_ptr = (set_int_fn)symbol(library, "openblas_set_num_threads");
-  if (error_text[0] == '\0') load_status = 0;
+  if (error_text[0] != '\0') return;
+  // OpenBLAS sized its pool from OPENBLAS_NUM_THREADS / OMP_NUM_THREADS or the core count: that
+  // is the process's thread count. The harness runs its own worker threads, each calling GEMMs
+  // single-threaded on its own tile (no barrier spinning between small GEMMs), so OpenBLAS itself
+  // is set to one thread.
+  initial_threads = get_threads_ptr();
+  if (initial_threads < 1) initial_threads = 1;
+  set_threads_ptr(1);
+  load_status = 0;
 }
 
 int tnblas_load(void) {
@@ -95,11 +104,8 @@ const char *tnblas_corename(void) { return load_status == 0 ? corename_ptr() : "
 const char *tnblas_config(void) { return load_status == 0 ? config_ptr() : ""; }
 const char *tnblas_coretype_source(void) { return source; }
 const char *tnblas_coretype_requested(void) { return requested; }
+int tnblas_initial_threads(void) { return initial_threads; }
 int tnblas_threads(void) { return load_status == 0 ? get_threads_ptr() : 0; }
-
-void tnblas_set_threads(int count) {
-  if (load_status == 0) set_threads_ptr(count);
-}
 
 void tnblas_sgemm(int transposeA, int transposeB, int m, int n, int k, float alpha, const float *a,
                   int lda, const float *b, int ldb, float beta, float *c, int ldc) {

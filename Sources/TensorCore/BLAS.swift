@@ -4,8 +4,9 @@ internal import COpenBLAS
 ///
 /// `OPENBLAS_CORETYPE` set by the user wins; otherwise AVX-512 CPUs get `SkylakeX` and AVX2 CPUs
 /// `Haswell`, because Debian's OpenBLAS 0.3.21 falls back to its SSE3 `Prescott` kernel on CPUs it
-/// does not know (4.7x slower, PLATFORM.md). The thread count is OpenBLAS's: all cores unless
-/// `OPENBLAS_NUM_THREADS` / `OMP_NUM_THREADS` or `setThreads` says otherwise.
+/// does not know (4.7x slower, PLATFORM.md). The thread count is all cores unless
+/// `OPENBLAS_NUM_THREADS` / `OMP_NUM_THREADS` or `setThreads` (`--threads`) says otherwise; the
+/// harness's own worker threads each call OpenBLAS single-threaded.
 public enum BLAS {
   /// Loads OpenBLAS if needed; stops the process with a clear message when it is missing.
   public static func ensureLoaded() {
@@ -37,17 +38,20 @@ public enum BLAS {
     return String(cString: tnblas_coretype_source())
   }
 
-  /// OpenBLAS's thread count (also the harness's own kernels' thread count, `Parallel.threads`).
-  public static var threads: Int {
+  /// The process's default thread count: what OpenBLAS chose at load from `OPENBLAS_NUM_THREADS`,
+  /// `OMP_NUM_THREADS` or the core count. The harness's worker threads (`Parallel.threads`) start
+  /// from it; each worker calls OpenBLAS single-threaded on its own tile.
+  public static var defaultThreads: Int {
     ensureLoaded()
-    return Int(tnblas_threads())
+    return Int(tnblas_initial_threads())
   }
 
-  /// Sets OpenBLAS's thread count and the harness's own kernels' thread count.
+  /// The thread count of every kernel (GEMM tiles included); same as `Parallel.threads`.
+  public static var threads: Int { Parallel.threads }
+
+  /// Sets the thread count of every kernel (`--threads`).
   public static func setThreads(_ count: Int) {
     precondition(count >= 1, "BLAS.setThreads: thread count must be at least 1, got \(count)")
-    ensureLoaded()
-    tnblas_set_threads(Int32(count))
     Parallel.setThreads(count)
   }
 

@@ -3,7 +3,7 @@ import Synchronization
 
 /// The harness's own multi-threaded loops (elementwise kernels, im2col, Winograd transforms).
 ///
-/// They use as many threads as OpenBLAS (`BLAS.threads`), so one `--threads` setting governs the
+/// They start from the process default (`BLAS.defaultThreads`), so one `--threads` setting governs the
 /// whole process; the default is every core.
 public enum Parallel {
   private static let configured = Atomic<Int>(0)
@@ -12,7 +12,7 @@ public enum Parallel {
   public static var threads: Int {
     let value = configured.load(ordering: .relaxed)
     if value > 0 { return value }
-    let initial = BLAS.threads
+    let initial = BLAS.defaultThreads
     configured.store(max(initial, 1), ordering: .relaxed)
     return max(initial, 1)
   }

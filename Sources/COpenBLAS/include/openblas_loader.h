@@ -26,10 +26,12 @@ const char *tnblas_coretype_requested(void);
 int tnblas_cpu_has_avx512(void);
 /// 1 when the CPU has AVX2 and FMA, the features of the Haswell kernel.
 int tnblas_cpu_has_avx2(void);
-/// OpenBLAS's thread count.
+/// The thread count OpenBLAS chose at load (from OPENBLAS_NUM_THREADS, OMP_NUM_THREADS or the
+/// core count): the process's default thread count. OpenBLAS itself is then set to one thread,
+/// because the harness calls it from its own worker threads.
+int tnblas_initial_threads(void);
+/// OpenBLAS's own thread count (1 after loading).
 int tnblas_threads(void);
-/// Sets OpenBLAS's thread count.
-void tnblas_set_threads(int count);
 /// Row-major single-precision GEMM: C = alpha * op(A) * op(B) + beta * C, op = transpose when the
 /// flag is non-zero. A is M x K after op, B is K x N after op, C is M x N.
 void tnblas_sgemm(int transposeA, int transposeB, int m, int n, int k, float alpha, const float *a,

@@ -1,0 +1,195 @@
+// Stride-1 convolution as k·k GEMMs over shifted views of the padded input (no im2col).
+//
+// With the padded input P of one image stored as I planes of Hp × Wp, the output computed over
+// the padded width Wp (Wp − Wo "junk" columns per row, discarded afterwards) is
+//
+//   out'[o, r·Wp + x] = Σ_{ky, kx} Σ_i W[o, i, ky, kx] · P[i, (r + ky)·Wp + x + kx]
+//
+// and, for a fixed tap (ky, kx), the inner sum is one GEMM of the tap's O × I matrix with P read as
+// an I × (rows·Wp) matrix starting at offset ky·Wp + kx with row stride Hp·Wp. The last tap reads
+// k − 1 floats past the last plane, so the padded workspace carries that much slack. Work is split
+// into tiles of output rows small enough for the tile's accumulator (O × rows·Wp) to stay in L2;
+// each worker thread runs single-threaded GEMMs on its own tiles.
+
+/// Which tap matrices a shifted convolution multiplies with.
+enum ShiftedTaps {
+  /// The forward convolution: tap t is `W[:, :, ky, kx]`, O × I.
+  case forward(ConvolutionFilter)
+  /// The input gradient: tap t is the flipped tap `(k−1−ky, k−1−kx)` transposed, I × O.
+  case backward(ConvolutionFilter)
+
+  var filter: ConvolutionFilter {
+    switch self {
+    case .forward(let filter), .backward(let filter): return filter
+    }
+  }
+
+  /// Output channels of the GEMMs (M) and their reduction size (K).
+  var outputChannels: Int {
+    switch self {
+    case .forward(let filter): return filter.outputChannels
+    case .backward(let filter): return filter.inputChannels
+    }
+  }
+
+  var reductionChannels: Int {
+    switch self {
+    case .forward(let filter): return filter.inputChannels
+    case .backward(let filter): return filter.outputChannels
+    }
+  }
+}
+
+/// A stride-1 convolution of `input` `[N, K, H, W]` padded by `padding` with `mode`:
+/// `[N, M, H + 2p − k + 1, W + 2q − k + 1]`, M and K as `taps` says.
+func shiftedConvolution(
+  _ input: Tensor, taps: ShiftedTaps, bias: Tensor?, padding: PaddingAmount,
+  paddingMode: PaddingMode, activation: FusedActivation
+) -> Tensor {
+  let (n, reduction, h, w) = input.shape.nchw
+  precondition(reduction == taps.reductionChannels, "shiftedConvolution: channel mismatch")
+  let filter = taps.filter
+  let k = filter.kernelSize
+  let m = taps.outputChannels
+  let paddedHeight = h + 2 * padding.vertical
+  let paddedWidth = w + 2 * padding.horizontal
+  let plane = paddedHeight * paddedWidth
+  let outputHeight = paddedHeight - k + 1
+  let outputWidth = paddedWidth - k + 1
+  let slack = k
+  let padded = TensorStorage(count: n * reduction * plane + slack)
+  input.withUnsafeBufferPointer { source in
+    padPlanes(
+      source.baseAddress!, planes: n * reduction, height: h, width: w, amount: padding,
+      mode: paddingMode, into: padded.pointer)
+  }
+  (padded.pointer + n * reduction * plane).update(repeating: 0, count: slack)
+
+  let output = Tensor(uninitialized: [n, m, outputHeight, outputWidth])
+  let tiling = RowTiling(
+    images: n, rows: outputHeight, rowLength: paddedWidth, threads: Parallel.threads)
+  let outputPointer = output.storage.pointer
+  let tapMatrix = filter.outputChannels * filter.inputChannels
+  let biasValues = bias?.scalars
+  filter.taps.withUnsafeBufferPointer { tapBuffer in
+    let tapBase = tapBuffer.baseAddress!
+    Parallel.forEach(tiling.tasks) { range in
+      let accumulator = TensorStorage(count: m * tiling.rowsPerTile * paddedWidth)
+      for task in range {
+        let (image, firstRow, rowCount) = tiling.tile(task)
+        let columns = rowCount * paddedWidth
+        let imageBase = padded.pointer + image * reduction * plane
+        for tap in 0..<(k * k) {
+          let ky = tap / k
+          let kx = tap % k
+          let b = UnsafePointer(imageBase + (firstRow + ky) * paddedWidth + kx)
+          switch taps {
+          case .forward:
+            BLAS.sgemm(
+              m: m, n: columns, k: reduction, a: tapBase + tap * tapMatrix, lda: reduction,
+              b: b, ldb: plane, beta: tap == 0 ? 0 : 1, c: accumulator.pointer, ldc: columns)
+          case .backward:
+            BLAS.sgemm(
+              transposeA: true, m: m, n: columns, k: reduction,
+              a: tapBase + (k * k - 1 - tap) * tapMatrix, lda: m, b: b, ldb: plane,
+              beta: tap == 0 ? 0 : 1, c: accumulator.pointer, ldc: columns)
+          }
+        }
+        // Epilogue: drop the junk columns, add the bias, apply the activation.
+        let imageOutput = outputPointer + image * m * outputHeight * outputWidth
+        for o in 0..<m {
+          let shift = biasValues?[o] ?? 0
+          for r in 0..<rowCount {
+            let source = accumulator.pointer + o * columns + r * paddedWidth
+            let destination = imageOutput + (o * outputHeight + firstRow + r) * outputWidth
+            switch activation {
+            case .identity:
+              for x in 0..<outputWidth { destination[x] = source[x] + shift }
+            case .relu:
+              for x in 0..<outputWidth { destination[x] = max(source[x] + shift, 0) }
+            }
+          }
+        }
+      }
+    }
+  }
+  return output
+}
+
+/// `dW` `[O, I, k, k]` of a stride-1 convolution by shifted GEMMs: for each tap,
+/// `dW_t = dOut' · P_tᵀ` where dOut' is the output gradient laid over the padded width (zeros in
+/// the junk columns) and P_t the padded input at the tap's offset. Split over input channels.
+func shiftedConvolutionFilterGradient(
+  _ outputGradient: Tensor, input: Tensor, outputChannels o: Int, geometry: ConvolutionGeometry
+) -> Tensor {
+  let (n, c, h, w) = input.shape.nchw
+  let k = geometry.kernelSize
+  let p = geometry.padding
+  let paddedHeight = h + 2 * p
+  let paddedWidth = w + 2 * p
+  let plane = paddedHeight * paddedWidth
+  let outputHeight = paddedHeight - k + 1
+  let outputWidth = paddedWidth - k + 1
+  let padded = TensorStorage(count: n * c * plane + k)
+  input.withUnsafeBufferPointer { source in
+    padPlanes(
+      source.baseAddress!, planes: n * c, height: h, width: w, amount: PaddingAmount(p),
+      mode: geometry.paddingMode, into: padded.pointer)
+  }
+  (padded.pointer + n * c * plane).update(repeating: 0, count: k)
+  let taps = Tensor(zeros: [k * k, o, c])
+  let widened = TensorStorage(count: o * outputHeight * paddedWidth)
+  let columns = outputHeight * paddedWidth
+  outputGradient.withUnsafeBufferPointer { gradient in
+    for image in 0..<n {
+      // dOut' : the output gradient over the padded width, zeros in the junk columns.
+      let source = gradient.baseAddress! + image * o * outputHeight * outputWidth
+      for row in 0..<(o * outputHeight) {
+        let destination = widened.pointer + row * paddedWidth
+        destination.update(from: source + row * outputWidth, count: outputWidth)
+        (destination + outputWidth).update(repeating: 0, count: paddedWidth - outputWidth)
+      }
+      let imageBase = padded.pointer + image * c * plane
+      Parallel.forEach(c) { channels in
+        for tap in 0..<(k * k) {
+          let offset = (tap / k) * paddedWidth + tap % k
+          BLAS.sgemm(
+            transposeB: true, m: o, n: channels.count, k: columns, a: widened.pointer,
+            lda: columns, b: imageBase + channels.lowerBound * plane + offset, ldb: plane,
+            beta: 1, c: taps.storage.pointer + tap * o * c + channels.lowerBound, ldc: c)
+        }
+      }
+    }
+  }
+  return ConvolutionFilter(taps: taps, kernelSize: k).weight
+}
+
+/// Tiles of output rows for the convolution kernels: about 4096 output columns per tile (the
+/// accumulator stays in L2), and at least one tile per thread.
+struct RowTiling {
+  let images: Int
+  let rows: Int
+  let rowsPerTile: Int
+  let tilesPerImage: Int
+
+  init(images: Int, rows: Int, rowLength: Int, threads: Int) {
+    self.images = images
+    self.rows = rows
+    var perTile = max(1, min(rows, 4096 / max(rowLength, 1)))
+    let wanted = max(1, (threads + images - 1) / images)
+    if (rows + perTile - 1) / perTile < wanted {
+      perTile = max(1, (rows + wanted - 1) / wanted)
+    }
+    rowsPerTile = perTile
+    tilesPerImage = (rows + perTile - 1) / perTile
+  }
+
+  var tasks: Int { images * tilesPerImage }
+
+  /// The image, first output row and row count of tile `task`.
+  func tile(_ task: Int) -> (image: Int, firstRow: Int, rowCount: Int) {
+    let image = task / tilesPerImage
+    let firstRow = (task % tilesPerImage) * rowsPerTile
+    return (image, firstRow, min(rowsPerTile, rows - firstRow))
+  }
+}

@@ -1,0 +1,51 @@
+import TensorCore
+
+/// The worst disagreement between two tensors: the largest absolute difference, where it is, and
+/// that difference relative to the largest magnitude of the reference (llm.c's `check_tensor`).
+public struct TensorDifference: CustomStringConvertible, Sendable {
+  /// max |actual − expected|.
+  public var maxAbsolute: Double
+  /// maxAbsolute / max |expected| (or maxAbsolute when the reference is all zeros).
+  public var relativeToMax: Double
+  /// ‖actual − expected‖₂ / ‖expected‖₂.
+  public var relativeL2: Double
+  /// Flat index of the worst element.
+  public var worstIndex: Int
+  /// The two values at the worst element.
+  public var worstPair: (actual: Float, expected: Float)
+
+  /// A one-line summary naming the worst element.
+  public var description: String {
+    "max |Δ| \(maxAbsolute) (rel. to max \(relativeToMax), rel. L2 \(relativeL2)) at flat index \(worstIndex): \(worstPair.actual) vs \(worstPair.expected)"
+  }
+}
+
+/// Compares `actual` with `expected`; shapes must match.
+public func difference(_ actual: Tensor, _ expected: Tensor) -> TensorDifference {
+  precondition(
+    actual.count == expected.count,
+    "difference: \(actual.shape) and \(expected.shape) have different element counts")
+  let a = actual.scalars
+  let e = expected.scalars
+  var worst = 0.0
+  var worstIndex = 0
+  var largest = 0.0
+  var squaredError = 0.0
+  var squaredReference = 0.0
+  for i in 0..<a.count {
+    let delta = abs(Double(a[i]) - Double(e[i]))
+    if delta > worst || delta.isNaN {
+      worst = delta
+      worstIndex = i
+    }
+    largest = max(largest, abs(Double(e[i])))
+    squaredError += delta * delta
+    squaredReference += Double(e[i]) * Double(e[i])
+  }
+  return TensorDifference(
+    maxAbsolute: worst,
+    relativeToMax: largest > 0 ? worst / largest : worst,
+    relativeL2: squaredReference > 0 ? (squaredError / squaredReference).squareRoot() : squaredError.squareRoot(),
+    worstIndex: worstIndex,
+    worstPair: a.isEmpty ? (0, 0) : (a[worstIndex], e[worstIndex]))
+}

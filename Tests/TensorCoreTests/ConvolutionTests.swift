@@ -1,0 +1,109 @@
+import Testing
+import TensorCore
+import _TestSupport
+
+/// One convolution configuration checked against the naive twin.
+struct ConvolutionCase: CustomTestStringConvertible, Sendable {
+  var batch: Int
+  var inputChannels: Int
+  var outputChannels: Int
+  var height: Int
+  var width: Int
+  var kernel: Int
+  var stride: Int
+  var padding: Int
+  var mode: PaddingMode
+
+  var testDescription: String {
+    "\(batch)x\(inputChannels)x\(height)x\(width) -> \(outputChannels), k\(kernel) s\(stride) p\(padding) \(mode)"
+  }
+
+  var geometry: ConvolutionGeometry {
+    ConvolutionGeometry(kernelSize: kernel, stride: stride, padding: padding, paddingMode: mode)
+  }
+}
+
+/// Every padding mode, odd sizes, stride 1 and 2, and channel counts on both sides of the
+/// shifted-GEMM threshold (32 input channels), so both implementations are exercised.
+let convolutionCases: [ConvolutionCase] = PaddingMode.allCases.flatMap { mode in
+  [
+    ConvolutionCase(batch: 2, inputChannels: 3, outputChannels: 5, height: 7, width: 9, kernel: 3, stride: 1, padding: 1, mode: mode),
+    ConvolutionCase(batch: 1, inputChannels: 40, outputChannels: 6, height: 9, width: 7, kernel: 3, stride: 1, padding: 1, mode: mode),
+    ConvolutionCase(batch: 2, inputChannels: 33, outputChannels: 34, height: 5, width: 6, kernel: 3, stride: 1, padding: 1, mode: mode),
+    ConvolutionCase(batch: 2, inputChannels: 4, outputChannels: 3, height: 9, width: 8, kernel: 3, stride: 2, padding: 1, mode: mode),
+    ConvolutionCase(batch: 1, inputChannels: 36, outputChannels: 4, height: 11, width: 10, kernel: 3, stride: 2, padding: 1, mode: mode),
+    ConvolutionCase(batch: 2, inputChannels: 8, outputChannels: 16, height: 6, width: 5, kernel: 1, stride: 1, padding: 0, mode: mode),
+  ]
+} + [
+  ConvolutionCase(batch: 1, inputChannels: 35, outputChannels: 7, height: 8, width: 9, kernel: 3, stride: 1, padding: 0, mode: .zero),
+  ConvolutionCase(batch: 1, inputChannels: 5, outputChannels: 7, height: 8, width: 9, kernel: 3, stride: 1, padding: 0, mode: .zero),
+  ConvolutionCase(batch: 1, inputChannels: 34, outputChannels: 3, height: 4, width: 4, kernel: 3, stride: 1, padding: 2, mode: .circular),
+]
+
+@Suite struct ConvolutionTests {
+  /// Float32 GEMM sums against Double sums: relative-to-max error well under 1e-5 is expected.
+  let tolerance = 1e-5
+
+  func inputs(_ c: ConvolutionCase) -> (Tensor, Tensor, Tensor, Tensor) {
+    var random = RandomStream(seed: 7, name: c.testDescription)
+    let x = random.uniformTensor([c.batch, c.inputChannels, c.height, c.width], low: -1, high: 1)
+    let w = random.uniformTensor([c.outputChannels, c.inputChannels, c.kernel, c.kernel], low: -1, high: 1)
+    let b = random.uniformTensor([c.outputChannels], low: -1, high: 1)
+    let ho = c.geometry.outputSize(c.height)
+    let wo = c.geometry.outputSize(c.width)
+    let dOut = random.uniformTensor([c.batch, c.outputChannels, ho, wo], low: -1, high: 1)
+    return (x, w, b, dOut)
+  }
+
+  @Test(arguments: convolutionCases)
+  func forwardMatchesNaive(_ c: ConvolutionCase) {
+    let (x, w, b, _) = inputs(c)
+    let fast = convolutionForward(x, filter: ConvolutionFilter(w), bias: b, geometry: c.geometry)
+    let naive = NaiveConvolution.forward(x, weight: w, bias: b, geometry: c.geometry)
+    #expect(fast.shape == naive.shape)
+    let d = difference(fast, naive)
+    #expect(d.relativeToMax < tolerance, "forward \(c.testDescription): \(d)")
+  }
+
+  @Test(arguments: convolutionCases)
+  func fusedReLUMatchesNaive(_ c: ConvolutionCase) {
+    let (x, w, b, _) = inputs(c)
+    let fast = convolutionForward(
+      x, filter: ConvolutionFilter(w), bias: b, geometry: c.geometry, activation: .relu)
+    var naive = NaiveConvolution.forward(x, weight: w, bias: b, geometry: c.geometry)
+    naive.withUnsafeMutableBufferPointer { values in
+      for i in values.indices { values[i] = max(values[i], 0) }
+    }
+    let d = difference(fast, naive)
+    #expect(d.relativeToMax < tolerance, "relu forward \(c.testDescription): \(d)")
+  }
+
+  @Test(arguments: convolutionCases)
+  func inputGradientMatchesNaive(_ c: ConvolutionCase) {
+    let (x, w, _, dOut) = inputs(c)
+    let fast = convolutionBackwardInput(
+      dOut, filter: ConvolutionFilter(w), inputShape: x.shape, geometry: c.geometry)
+    let naive = NaiveConvolution.backwardInput(
+      dOut, weight: w, inputShape: x.shape, geometry: c.geometry)
+    let d = difference(fast, naive)
+    #expect(d.relativeToMax < tolerance, "input gradient \(c.testDescription): \(d)")
+  }
+
+  @Test(arguments: convolutionCases)
+  func filterGradientMatchesNaive(_ c: ConvolutionCase) {
+    let (x, w, _, dOut) = inputs(c)
+    let fast = convolutionBackwardFilter(dOut, input: x, filterShape: w.shape, geometry: c.geometry)
+    let naive = NaiveConvolution.backwardFilter(
+      dOut, input: x, filterShape: w.shape, geometry: c.geometry)
+    let dw = difference(fast.filter, naive.filter)
+    let db = difference(fast.bias, naive.bias)
+    #expect(dw.relativeToMax < tolerance, "filter gradient \(c.testDescription): \(dw)")
+    #expect(db.relativeToMax < tolerance, "bias gradient \(c.testDescription): \(db)")
+  }
+
+  @Test func filterLayoutRoundTrips() {
+    var random = RandomStream(seed: 1, name: "filter")
+    let w = random.uniformTensor([5, 4, 3, 3])
+    #expect(ConvolutionFilter(w).weight.scalars == w.scalars)
+  }
+}
