@@ -85,7 +85,8 @@ func im2colConvolutionForward(
   let weight = filter.weight
   let output = Tensor(uninitialized: [n, o, outputHeight, outputWidth])
   let tiling = RowTiling(
-    images: n, rows: outputHeight, rowLength: outputWidth, threads: Parallel.threads)
+    images: n, rows: outputHeight, rowLength: outputWidth, channels: reduction,
+    threads: Parallel.threads)
   let biasValues = bias?.scalars
   let outputPointer = output.storage.pointer
   padded.withUnsafeBufferPointer { paddedBuffer in
@@ -138,7 +139,8 @@ func im2colConvolutionBackwardInput(
   let reduction = c * k * k
   let weight = filter.weight
   let paddedGradient = Tensor(zeros: [n, c, paddedHeight, paddedWidth])
-  let tiling = RowTiling(images: 1, rows: outputHeight, rowLength: outputWidth, threads: 1)
+  let tiling = RowTiling(
+    images: 1, rows: outputHeight, rowLength: outputWidth, channels: reduction, threads: 1)
   let gradientPointer = paddedGradient.storage.pointer
   outputGradient.withUnsafeBufferPointer { outputBuffer in
     weight.withUnsafeBufferPointer { weightBuffer in
@@ -184,7 +186,8 @@ func im2colConvolutionBackwardFilter(
   let o = filterShape[0]
   let reduction = c * k * k
   let filterGradient = Tensor(zeros: filterShape)
-  let tiling = RowTiling(images: 1, rows: outputHeight, rowLength: outputWidth, threads: 1)
+  let tiling = RowTiling(
+    images: 1, rows: outputHeight, rowLength: outputWidth, channels: reduction, threads: 1)
   let gradientPointer = filterGradient.storage.pointer
   outputGradient.withUnsafeBufferPointer { outputBuffer in
     padded.withUnsafeBufferPointer { paddedBuffer in

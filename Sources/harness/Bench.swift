@@ -1,0 +1,88 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import TensorCore
+
+/// `harness bench`: speed benchmarks, compared with the PyTorch reference's cases.
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Time the engine's kernels and the VGG-19 descriptor.",
+    discussion: """
+      Cases (run on a quiet machine: any other busy process takes one of the two cores):
+        kernels   each VGG-19 convolution shape up to conv5_1 (forward, input gradient, weight \
+      gradient, and the plain sgemm of the same GEMM), then VGG-19 to relu5_1 with random \
+      weights: forward, and forward + backward to the input through 5 Gram losses and the \
+      relu4_2 content loss (the reference's vgg_fwd_relu5_1_<size>, vgg_fwd_bwd_input_<size>).
+
+      Each case is warmed up, then timed until --runs clean runs are collected; a run is clean \
+      when other processes used < 5% of a core during it (as bench_torch.py). Times are the median \
+      (min-max) in ms; GFLOP/s counts convolution FLOPs (2 x multiply-adds) at the median.
+
+      Compare with PyTorch on the same machine in the same session:
+        python ../shared/reference/bench_torch.py --weights W.h5 --only vgg_fwd --skip-rss
+      """)
+
+  @Argument(help: "Which cases: kernels.")
+  var suite: String = "kernels"
+
+  @Option(help: "Input size (square).")
+  var size: Int = 256
+
+  @Option(help: "Clean runs per case.")
+  var runs: Int = 7
+
+  @Option(help: "Warm-up runs per case.")
+  var warmup: Int = 2
+
+  @Option(help: "Worker threads (default: OPENBLAS_NUM_THREADS, else every core).")
+  var threads: Int?
+
+  @Flag(help: "Run each case's timed runs back to back (steady state) instead of pausing for a quiet 0.3 s window before each (bench_torch.py's method, the default).")
+  var backToBack = false
+
+  @Option(help: "Run only the cases whose names contain one of these comma-separated substrings.")
+  var only: String?
+
+  @Option(help: "Also write the results as JSON: one record per case.")
+  var json: String?
+
+  func run() throws {
+    if let threads { BLAS.setThreads(threads) }
+    let machine = MachineDescription.current()
+    print("# \(machine.summary)")
+    if let warning = BLAS.kernelWarning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+    var timer = BenchmarkTimer(runs: runs, warmup: warmup)
+    timer.settleBeforeEachRun = !backToBack
+    timer.filter = only.map { $0.split(separator: ",").map(String.init) }
+    var records: [BenchmarkRecord] = []
+    let report: (BenchmarkRecord?) -> Void = { record in
+      guard let record else { return }
+      records.append(record)
+      let rate = record.gflops.map { String(format: "%7.1f GFLOP/s", $0) } ?? ""
+      print(String(format: "%-28@ %9.2f ms (%.2f-%.2f)  %@  %d/%d clean  %@",
+                   record.case as NSString, record.median_ms, record.min_ms, record.max_ms,
+                   rate as NSString, record.clean_runs, record.clean_runs + record.discarded_runs,
+                   (record.note ?? "") as NSString))
+      fflush(nil)
+    }
+    switch suite {
+    case "kernels":
+      try KernelBenchmark(size: size, timer: timer).run(report: report)
+    default:
+      throw ValidationError("unknown benchmark suite '\(suite)'; expected: kernels")
+    }
+    if let json {
+      let document = BenchmarkDocument(machine: machine, records: records)
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      try encoder.encode(document).write(to: URL(fileURLWithPath: json), options: .atomic)
+      print("# wrote \(json)")
+    }
+  }
+}
+
+/// The JSON file of `harness bench --json`.
+struct BenchmarkDocument: Codable {
+  var machine: MachineDescription
+  var records: [BenchmarkRecord]
+}
