@@ -45,7 +45,9 @@ let package = Package(
     // Test support: naive reference kernels, gradient checks, fixture access.
     .target(name: "_TestSupport", dependencies: ["TensorCore", "Autodiff"]),
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
-    .testTarget(name: "StoreTests", dependencies: ["Store", "_TestSupport"]),
+    .testTarget(
+      name: "StoreTests", dependencies: ["Store", "_TestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "_TestSupport"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "_TestSupport"]),
     .testTarget(name: "LossesTests", dependencies: ["Losses", "_TestSupport"]),
