@@ -51,7 +51,9 @@ let package = Package(
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "_TestSupport"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "_TestSupport"]),
     .testTarget(name: "LossesTests", dependencies: ["Losses", "_TestSupport"]),
-    .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"]),
+    .testTarget(
+      name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"]),
     .testTarget(name: "HarnessTests", dependencies: ["harness", "_TestSupport"]),
   ]
