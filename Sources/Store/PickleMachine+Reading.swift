@@ -17,7 +17,8 @@ extension PickleMachine {
   }
 
   /// An unsigned little-endian integer of `width` bytes (1, 2, 4 or 8).
-  mutating func readInteger(_ width: Int, for what: String = "an opcode argument") throws -> UInt64 {
+  mutating func readInteger(_ width: Int, for what: String = "an opcode argument") throws -> UInt64
+  {
     try readBytes(width, for: what).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
   }
 
@@ -47,7 +48,8 @@ extension PickleMachine {
   /// A newline-terminated ASCII line (the text arguments of `GLOBAL`, `PUT` and `GET`).
   mutating func readLine(for what: String) throws -> String {
     guard let end = byteBuffer[position...].firstIndex(of: 0x0A) else {
-      throw CheckpointError.truncated(file: fileName, offset: byteCount, expected: "\(what) ending in a newline")
+      throw CheckpointError.truncated(
+        file: fileName, offset: byteCount, expected: "\(what) ending in a newline")
     }
     let line = byteBuffer[position..<end]
     advance(by: end - position + 1)
@@ -60,7 +62,9 @@ extension PickleMachine {
   /// A decimal memo index on its own line (`PUT` / `GET`, protocol 0).
   mutating func readDecimalLine(for opcode: PickleOpcode) throws -> Int {
     let line = try readLine(for: "the \(opcode.pythonName) index")
-    guard let index = Int(line) else { throw PickleFailure("\(opcode.pythonName) index '\(line)' is not a number") }
+    guard let index = Int(line) else {
+      throw PickleFailure("\(opcode.pythonName) index '\(line)' is not a number")
+    }
     return index
   }
 }

@@ -31,7 +31,8 @@ struct PickleMachine {
       do {
         let code = try readByte(for: "a pickle opcode")
         guard let opcode = PickleOpcode(rawValue: code) else {
-          throw PickleFailure("unknown opcode byte 0x\(String(code, radix: 16)); not a pickle stream")
+          throw PickleFailure(
+            "unknown opcode byte 0x\(String(code, radix: 16)); not a pickle stream")
         }
         if opcode == .stop {
           guard marks.isEmpty, let result = stack.last else {
@@ -79,7 +80,8 @@ struct PickleMachine {
       let bits = try readBytes(8, for: "a BINFLOAT").reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
       stack.append(.float(Double(bitPattern: bits)))
     case .shortBinUnicode, .binUnicode, .binUnicode8:
-      let data = try readCounted(opcode, lengthBytes: opcode == .shortBinUnicode ? 1 : opcode == .binUnicode ? 4 : 8)
+      let data = try readCounted(
+        opcode, lengthBytes: opcode == .shortBinUnicode ? 1 : opcode == .binUnicode ? 4 : 8)
       guard let text = String(validating: data, as: UTF8.self) else {
         throw PickleFailure("\(opcode.pythonName) holds invalid UTF-8")
       }
@@ -87,7 +89,10 @@ struct PickleMachine {
     case .shortBinString, .binString:
       // Python 2 `str`: bytes; torch files from Python 2 use it for keys. ASCII in practice.
       let data = try readCounted(opcode, lengthBytes: opcode == .shortBinString ? 1 : 4)
-      stack.append(.string(String(validating: data, as: UTF8.self) ?? String(data.map { Character(Unicode.Scalar($0)) })))
+      stack.append(
+        .string(
+          String(validating: data, as: UTF8.self)
+            ?? String(data.map { Character(Unicode.Scalar($0)) })))
     case .shortBinBytes, .binBytes, .binBytes8:
       let lengthBytes = opcode == .shortBinBytes ? 1 : opcode == .binBytes ? 4 : 8
       stack.append(.bytes(try readCounted(opcode, lengthBytes: lengthBytes)))
@@ -129,7 +134,8 @@ struct PickleMachine {
       let name = try pop()
       let module = try pop()
       guard let moduleText = module.string, let nameText = name.string else {
-        throw PickleFailure("STACK_GLOBAL needs two strings, got \(module.summary) and \(name.summary)")
+        throw PickleFailure(
+          "STACK_GLOBAL needs two strings, got \(module.summary) and \(name.summary)")
       }
       stack.append(try resolver.resolveGlobal(module: moduleText, name: nameText))
     case .reduce:
@@ -153,8 +159,8 @@ struct PickleMachine {
     case .get: stack.append(try memoValue(try readDecimalLine(for: opcode)))
     default:
       throw PickleFailure(
-        "opcode \(opcode.pythonName) (0x\(String(opcode.rawValue, radix: 16))) is not used by torch "
-          + "checkpoints and is not supported")
+        "opcode \(opcode.pythonName) (0x\(String(opcode.rawValue, radix: 16))) is not used by "
+          + "torch checkpoints and is not supported")
     }
   }
 
@@ -205,7 +211,9 @@ struct PickleMachine {
   }
 
   private func memoValue(_ index: Int) throws -> PickleValue {
-    guard let value = memo[index] else { throw PickleFailure("memo entry \(index) was never stored") }
+    guard let value = memo[index] else {
+      throw PickleFailure("memo entry \(index) was never stored")
+    }
     return value
   }
 }

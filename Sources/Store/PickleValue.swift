@@ -1,7 +1,7 @@
 /// A Python object as rebuilt by `PickleMachine`: the subset that torch checkpoints use.
 ///
 /// Lists and dictionaries are reference types because pickle mutates them after they are
-/// memoised (`EMPTY_DICT, BINPUT, MARK, ..., SETITEMS`): the memo and the stack must see one object.
+/// memoised (`EMPTY_DICT, BINPUT, MARK, ..., SETITEMS`): memo and stack must see one object.
 enum PickleValue {
   case none
   case bool(Bool)

@@ -28,12 +28,15 @@ public enum SHA256 {
     var tail = [UInt8](bytes.suffix(bytes.count % 64))
     tail.append(0x80)
     while tail.count % 64 != 56 { tail.append(0) }
-    for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+    for shift in stride(from: 56, through: 0, by: -8) {
+      tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+    }
     let wholeBlocks = bytes.count / 64
     var schedule = [UInt32](repeating: 0, count: 64)
     let processed = bytes.withContiguousStorageIfAvailable { buffer -> Bool in
       for block in 0..<wholeBlocks {
-        compress(UnsafeBufferPointer(rebasing: buffer[block * 64..<block * 64 + 64]), &state, &schedule)
+        compress(
+          UnsafeBufferPointer(rebasing: buffer[block * 64..<block * 64 + 64]), &state, &schedule)
       }
       return true
     }
@@ -41,16 +44,20 @@ public enum SHA256 {
       let copy = [UInt8](bytes.prefix(wholeBlocks * 64))
       copy.withUnsafeBufferPointer { buffer in
         for block in 0..<wholeBlocks {
-          compress(UnsafeBufferPointer(rebasing: buffer[block * 64..<block * 64 + 64]), &state, &schedule)
+          compress(
+            UnsafeBufferPointer(rebasing: buffer[block * 64..<block * 64 + 64]), &state, &schedule)
         }
       }
     }
     tail.withUnsafeBufferPointer { buffer in
       for block in 0..<tail.count / 64 {
-        compress(UnsafeBufferPointer(rebasing: buffer[block * 64..<block * 64 + 64]), &state, &schedule)
+        compress(
+          UnsafeBufferPointer(rebasing: buffer[block * 64..<block * 64 + 64]), &state, &schedule)
       }
     }
-    return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }
+    return state.flatMap { word in
+      (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) }
+    }
   }
 
   /// The digest of `bytes` as 64 lowercase hexadecimal digits (as `sha256sum` prints it).
@@ -74,7 +81,9 @@ public enum SHA256 {
       let sigma1 = rotate(late, 17) ^ rotate(late, 19) ^ (late >> 10)
       schedule[index] = schedule[index - 16] &+ sigma0 &+ schedule[index - 7] &+ sigma1
     }
-    var (a, b, c, d, e, f, g, h) = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
+    var (a, b, c, d, e, f, g, h) = (
+      state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7]
+    )
     for index in 0..<64 {
       let sum1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
       let choose = (e & f) ^ (~e & g)

@@ -22,22 +22,27 @@ extension TorchCheckpoint {
     }
     guard case .largeInteger(legacyMagic) = try nextPickle() else {
       throw CheckpointError.unrecognisedFormat(
-        file: file, found: "a pickle that does not start with torch's magic number (not torch.save output)")
+        file: file,
+        found: "a pickle that does not start with torch's magic number (not torch.save output)")
     }
     guard case .integer(let version) = try nextPickle(), version == legacyProtocolVersion else {
       throw CheckpointError.content(
         file: file, message: "legacy torch file with an unknown protocol version; expected 1001")
     }
     guard case .dictionary(let systemInfo) = try nextPickle() else {
-      throw CheckpointError.content(file: file, message: "legacy torch file without its sys_info dict")
+      throw CheckpointError.content(
+        file: file, message: "legacy torch file without its sys_info dict")
     }
     if case .bool(false) = systemInfo["little_endian"] {
       throw CheckpointError.content(
-        file: file, message: "the file was saved on a big-endian machine; only little-endian files are supported")
+        file: file,
+        message:
+          "the file was saved on a big-endian machine; only little-endian files are supported")
     }
     let root = try nextPickle()
     guard let keyValues = try nextPickle().elements else {
-      throw CheckpointError.content(file: file, message: "legacy torch file without its list of storage keys")
+      throw CheckpointError.content(
+        file: file, message: "legacy torch file without its list of storage keys")
     }
     for (index, keyValue) in keyValues.enumerated() {
       guard let key = keyValue.string, let storage = resolver.storages[key] else {
@@ -46,28 +51,36 @@ extension TorchCheckpoint {
       }
       let label = "storage '\(key)' (\(index + 1) of \(keyValues.count))"
       guard bytes.count - position >= 8 else {
-        throw CheckpointError.truncated(file: file, offset: bytes.count, expected: "the element count of \(label)")
+        throw CheckpointError.truncated(
+          file: file, offset: bytes.count, expected: "the element count of \(label)")
       }
-      let count = bytes[position..<position + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+      let count = bytes[position..<position + 8].reversed().reduce(UInt64(0)) {
+        $0 << 8 | UInt64($1)
+      }
       position += 8
       guard count == UInt64(storage.elementCount) else {
         throw CheckpointError.content(
-          file: file, message: "\(label) holds \(count) elements; the pickle says \(storage.elementCount)")
+          file: file,
+          message: "\(label) holds \(count) elements; the pickle says \(storage.elementCount)")
       }
       let length = storage.elementCount * storage.dataType.byteWidth
       guard bytes.count - position >= length else {
         throw CheckpointError.truncated(
-          file: file, offset: bytes.count, expected: "the \(length) bytes of \(label) from byte \(position)")
+          file: file, offset: bytes.count,
+          expected: "the \(length) bytes of \(label) from byte \(position)")
       }
       storage.data = bytes[position..<position + length]
       position += length
     }
     if let missing = resolver.storageOrder.first(where: { resolver.storages[$0]?.data == nil }) {
-      throw CheckpointError.content(file: file, message: "storage '\(missing)' is used but its data is not in the file")
+      throw CheckpointError.content(
+        file: file, message: "storage '\(missing)' is used but its data is not in the file")
     }
     guard position == bytes.count else {
       throw CheckpointError.content(
-        file: file, message: "\(bytes.count - position) unexpected bytes after the last storage (byte \(position))")
+        file: file,
+        message:
+          "\(bytes.count - position) unexpected bytes after the last storage (byte \(position))")
     }
     return root
   }

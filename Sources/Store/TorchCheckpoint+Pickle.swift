@@ -42,7 +42,8 @@ final class TorchPickleResolver: PickleResolver {
     case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"):
       return .object(try makeTensor(arguments, builder: name))
     case ("torch._utils", "_rebuild_parameter"):
-      guard let data = arguments.first, case .object(let tensor) = data, tensor is TorchTensorReference
+      guard let data = arguments.first, case .object(let tensor) = data,
+        tensor is TorchTensorReference
       else { throw PickleFailure("_rebuild_parameter needs a tensor as its first argument") }
       return data
     default:
@@ -77,14 +78,17 @@ final class TorchPickleResolver: PickleResolver {
           + "('storage', torch.<Type>Storage, key, location, numel[, view])")
     }
     let storage = try storage(key: key, dataType: dataType, elementCount: Int(numel))
-    let root = TorchStorageSlice(storage: storage, elementOffset: 0, elementCount: storage.elementCount)
+    let root = TorchStorageSlice(
+      storage: storage, elementOffset: 0, elementCount: storage.elementCount)
     guard parts.count == 6, case .tuple(let view) = parts[5] else { return .object(root) }
     return .object(try viewSlice(view, of: root))
   }
 
   // MARK: - Builders
 
-  private func storage(key: String, dataType: TorchDataType, elementCount: Int) throws -> TorchStorage {
+  private func storage(key: String, dataType: TorchDataType, elementCount: Int) throws
+    -> TorchStorage
+  {
     if let existing = storages[key] {
       guard existing.dataType == dataType, existing.elementCount == elementCount else {
         throw PickleFailure(
@@ -100,14 +104,18 @@ final class TorchPickleResolver: PickleResolver {
   }
 
   /// Legacy view metadata `(view_key, offset, size)`: part of a root storage, in elements.
-  private func viewSlice(_ view: [PickleValue], of root: TorchStorageSlice) throws -> TorchStorageSlice {
+  private func viewSlice(_ view: [PickleValue], of root: TorchStorageSlice) throws
+    -> TorchStorageSlice
+  {
     guard view.count == 3, let key = view[0].string, let offset = view[1].integer,
       let size = view[2].integer, offset >= 0, size >= 0, offset + size <= Int64(root.elementCount)
     else {
-      throw PickleFailure("malformed storage view \(view.map(\.summary)) of storage '\(root.storage.key)'")
+      throw PickleFailure(
+        "malformed storage view \(view.map(\.summary)) of storage '\(root.storage.key)'")
     }
     if let existing = views[key] { return existing }
-    let slice = TorchStorageSlice(storage: root.storage, elementOffset: Int(offset), elementCount: Int(size))
+    let slice = TorchStorageSlice(
+      storage: root.storage, elementOffset: Int(offset), elementCount: Int(size))
     views[key] = slice
     return slice
   }
@@ -116,7 +124,8 @@ final class TorchPickleResolver: PickleResolver {
     let dictionary = PickleDictionary()
     guard let pairs = arguments.first else { return .dictionary(dictionary) }
     guard arguments.count == 1, let items = pairs.elements else {
-      throw PickleFailure("OrderedDict expects no argument or a list of pairs, got \(arguments.count)")
+      throw PickleFailure(
+        "OrderedDict expects no argument or a list of pairs, got \(arguments.count)")
     }
     for item in items {
       guard let pair = item.elements, pair.count == 2 else {
@@ -128,7 +137,9 @@ final class TorchPickleResolver: PickleResolver {
   }
 
   /// `_rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])`.
-  private func makeTensor(_ arguments: [PickleValue], builder: String) throws -> TorchTensorReference {
+  private func makeTensor(_ arguments: [PickleValue], builder: String) throws
+    -> TorchTensorReference
+  {
     guard arguments.count >= 4, case .object(let object) = arguments[0],
       let slice = object as? TorchStorageSlice,
       let offset = arguments[1].integer, offset >= 0,

@@ -54,7 +54,8 @@ final class TorchTensorReference: PickleObject {
     let width = dataType.byteWidth
     guard let data = slice.storage.data else {
       throw CheckpointError.content(
-        file: file, message: "tensor '\(name)': storage '\(slice.storage.key)' has no data in the file")
+        file: file,
+        message: "tensor '\(name)': storage '\(slice.storage.key)' has no data in the file")
     }
     let count = sizes.reduce(1, *)
     // The largest element index the view reaches must lie inside the storage (view).
@@ -89,7 +90,9 @@ final class TorchTensorReference: PickleObject {
   }
 
   /// Copies element by element in row-major order of the view, counting like an odometer.
-  private func gather(from data: ArraySlice<UInt8>, base: Int, width: Int, into bytes: inout [UInt8]) {
+  private func gather(
+    from data: ArraySlice<UInt8>, base: Int, width: Int, into bytes: inout [UInt8]
+  ) {
     let rank = sizes.count
     var index = [Int](repeating: 0, count: rank)
     var source = offset

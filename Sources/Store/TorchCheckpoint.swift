@@ -37,7 +37,9 @@ public struct TorchCheckpoint: Sendable {
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-      let reason = FileManager.default.fileExists(atPath: path) ? "\(error.localizedDescription)" : "no such file"
+      let reason =
+        FileManager.default.fileExists(atPath: path)
+        ? "\(error.localizedDescription)" : "no such file"
       throw CheckpointError.unreadable(file: path, reason: reason)
     }
     try self.init(bytes: [UInt8](data), file: path)
@@ -52,26 +54,32 @@ public struct TorchCheckpoint: Sendable {
       root = try Self.loadLegacy(bytes, file: file)
     case .zip:
       let archive = try ZipArchive(bytes: bytes, file: file)
-      if let wheelEntry = archive.entry(named: Self.wheelMember), Self.dataPickleName(in: archive) == nil {
-        self = try Self(bytes: Array(try archive.contents(of: wheelEntry)), file: "\(file):\(Self.wheelMember)")
+      if let wheelEntry = archive.entry(named: Self.wheelMember),
+        Self.dataPickleName(in: archive) == nil
+      {
+        self = try Self(
+          bytes: Array(try archive.contents(of: wheelEntry)), file: "\(file):\(Self.wheelMember)")
         return
       }
       root = try Self.loadZip(archive)
     }
     guard case .dictionary(let dictionary) = root else {
       throw CheckpointError.content(
-        file: file, message: "the checkpoint holds \(root.summary), not a state dict (a dict of tensors)")
+        file: file,
+        message: "the checkpoint holds \(root.summary), not a state dict (a dict of tensors)")
     }
     var tensors: [(name: String, tensor: CheckpointTensor)] = []
     var otherKeys: [String] = []
     try Self.flatten(dictionary, prefix: "", file: file, tensors: &tensors, otherKeys: &otherKeys)
     self.init(
-      file: file, format: format, sha256: SHA256.hexDigest(of: bytes), tensors: tensors, otherKeys: otherKeys)
+      file: file, format: format, sha256: SHA256.hexDigest(of: bytes), tensors: tensors,
+      otherKeys: otherKeys)
   }
 
   /// A checkpoint from its parts (for tests and for tools that build state dicts in memory).
   public init(
-    file: String, format: Format, sha256: String, tensors: [(name: String, tensor: CheckpointTensor)],
+    file: String, format: Format, sha256: String,
+    tensors: [(name: String, tensor: CheckpointTensor)],
     otherKeys: [String] = []
   ) {
     self.file = file
@@ -89,14 +97,16 @@ public struct TorchCheckpoint: Sendable {
   // MARK: - Format detection
 
   private static func detectFormat(_ bytes: [UInt8], file: String) throws -> Format {
-    if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+    if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06])
+    {
       return .zip
     }
     if bytes.starts(with: [0x80, 0x02]) { return .legacy }
     // A file cut within its first bytes: a prefix of a zip signature or of a protocol-2 pickle.
     if !bytes.isEmpty, [0x50, 0x4B, 0x03, 0x04].starts(with: bytes) || bytes == [0x80] {
       throw CheckpointError.truncated(
-        file: file, offset: bytes.count, expected: "the rest of the file's signature (zip or pickle)")
+        file: file, offset: bytes.count,
+        expected: "the rest of the file's signature (zip or pickle)")
     }
     throw CheckpointError.unrecognisedFormat(file: file, found: describeStart(of: bytes))
   }
@@ -107,13 +117,19 @@ public struct TorchCheckpoint: Sendable {
     let signatures: [(prefix: [UInt8], kind: String)] = [
       ([0x89, 0x50, 0x4E, 0x47], "a PNG image"), ([0xFF, 0xD8, 0xFF], "a JPEG image"),
       ([0x89, 0x48, 0x44, 0x46], "an HDF5 file"), ([0x1F, 0x8B], "a gzip file"),
-      ([0x80], "a pickle of protocol \(bytes.count > 1 ? Int(bytes[1]) : -1) (torch.save writes protocol 2)"),
+      (
+        [0x80],
+        "a pickle of protocol \(bytes.count > 1 ? Int(bytes[1]) : -1) (torch.save writes 2)"
+      ),
     ]
-    let hex = bytes.prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
+    let hex = bytes.prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(
+      separator: " ")
     if bytes.count > 262, bytes[257..<262].elementsEqual("ustar".utf8) {
       return "a tar archive (PyTorch < 0.4 tar checkpoints are not supported)"
     }
-    for (prefix, kind) in signatures where bytes.starts(with: prefix) { return "\(kind) (first bytes \(hex))" }
+    for (prefix, kind) in signatures where bytes.starts(with: prefix) {
+      return "\(kind) (first bytes \(hex))"
+    }
     return "first bytes \(hex)"
   }
 
@@ -129,7 +145,8 @@ public struct TorchCheckpoint: Sendable {
       case .object(let object as TorchTensorReference):
         tensors.append((name, try object.materialise(name: name, file: file)))
       case .dictionary(let nested):
-        try flatten(nested, prefix: name + ".", file: file, tensors: &tensors, otherKeys: &otherKeys)
+        try flatten(
+          nested, prefix: name + ".", file: file, tensors: &tensors, otherKeys: &otherKeys)
       default:
         otherKeys.append(name)
       }

@@ -41,7 +41,9 @@ public enum TorchDataType: String, Sendable, CaseIterable {
 
   /// The type whose storage class is `torch.<name>`, if this reader supports it.
   public init?(storageClassName name: String) {
-    guard let match = Self.allCases.first(where: { $0.storageClassName == name }) else { return nil }
+    guard let match = Self.allCases.first(where: { $0.storageClassName == name }) else {
+      return nil
+    }
     self = match
   }
 }

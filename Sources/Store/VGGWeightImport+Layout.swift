@@ -22,13 +22,16 @@ extension VGGWeightImport {
   /// - Reference: Simonyan & Zisserman 2015, table 1 (configuration E);
   ///   ../shared/reference/README.md ("Weights file").
   public static let layout: [VGGConvolutionSpec] = {
-    var specs = [VGGConvolutionSpec(name: "preprocess", inputChannels: 3, outputChannels: 3, kernelSize: 1)]
+    var specs = [
+      VGGConvolutionSpec(name: "preprocess", inputChannels: 3, outputChannels: 3, kernelSize: 1)
+    ]
     var channels = 3
     for (block, (count, width)) in zip([2, 2, 4, 4, 4], [64, 128, 256, 512, 512]).enumerated() {
       for index in 1...count {
         specs.append(
           VGGConvolutionSpec(
-            name: "conv\(block + 1)_\(index)", inputChannels: channels, outputChannels: width, kernelSize: 3))
+            name: "conv\(block + 1)_\(index)", inputChannels: channels, outputChannels: width,
+            kernelSize: 3))
         channels = width
       }
     }
@@ -40,7 +43,9 @@ extension VGGWeightImport {
   public static let adainIndices = [0, 2, 5, 9, 12, 16, 19, 22, 25, 29, 32, 35, 38, 42, 45, 48, 51]
 
   /// The `features.N` indices of torchvision's `vgg19` (no `preprocess`): conv1_1 ... conv5_4.
-  public static let torchvisionIndices = [0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34]
+  public static let torchvisionIndices = [
+    0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34,
+  ]
 
   /// torchvision's ImageNet normalisation `(x - mean) / std` for RGB in [0, 1].
   /// - Reference: torchvision `VGG19_Weights.IMAGENET1K_V1.transforms` (ImageClassification).
@@ -58,12 +63,12 @@ extension VGGWeightImport {
 
   /// The input convention of AdaIN's `vgg_normalised.pth` (its `preprocess` is the documented one).
   public static let adainInputConvention =
-    "Feed RGB in [0, 1], NCHW. 'preprocess' is a 1x1 conv with weight[o, 2 - o] = 255 (0 elsewhere) "
-    + "and bias = -(103.939, 116.779, 123.68): it turns RGB into BGR scaled to 0-255 minus the Caffe "
-    + "ImageNet mean. The 3x3 convs follow Gatys et al.'s normalised VGG-19 (caffe weights rescaled "
-    + "so that mean activations are 1). Each 3x3 conv (stride 1, padding 1: zero as in caffe/Gatys or "
-    + "reflect as in AdaIN) is followed by ReLU; 2x2 stride-2 pooling follows conv1_2, conv2_2, "
-    + "conv3_4 and conv4_4."
+    "Feed RGB in [0, 1], NCHW. 'preprocess' is a 1x1 conv with weight[o, 2 - o] = 255 (0 "
+    + "elsewhere) and bias = -(103.939, 116.779, 123.68): it turns RGB into BGR scaled to 0-255 "
+    + "minus the Caffe ImageNet mean. The 3x3 convs follow Gatys et al.'s normalised VGG-19 "
+    + "(caffe weights rescaled so that mean activations are 1). Each 3x3 conv (stride 1, padding "
+    + "1: zero as in caffe/Gatys or reflect as in AdaIN) is followed by ReLU; 2x2 stride-2 "
+    + "pooling follows conv1_2, conv2_2, conv3_4 and conv4_4."
 
   /// The input convention when `preprocess` was synthesised for torchvision weights.
   public static let torchvisionInputConvention =

@@ -59,26 +59,35 @@ public enum VGGWeightImport {
         ignored.append(name)
         continue
       }
-      let scheme: KeyScheme = parts.count == 3 && parts[0] == "features" ? .torchvisionFeatures : .adainSequential
-      guard parts.count == (scheme == .adainSequential ? 2 : 3), let index = Int(parts[parts.count - 2]),
+      let scheme: KeyScheme =
+        parts.count == 3 && parts[0] == "features" ? .torchvisionFeatures : .adainSequential
+      guard parts.count == (scheme == .adainSequential ? 2 : 3),
+        let index = Int(parts[parts.count - 2]),
         index >= 0, ["weight", "bias"].contains(parts[parts.count - 1])
       else {
         throw CheckpointError.notVGG19(
           file: file,
-          message: "unexpected key '\(name)'; expected 'N.weight'/'N.bias' (AdaIN's vgg_normalised.pth) "
+          message:
+            "unexpected key '\(name)'; expected 'N.weight'/'N.bias' (AdaIN's vgg_normalised.pth) "
             + "or 'features.N.weight'/'features.N.bias' and 'classifier.*' (torchvision vgg19)")
       }
       schemes.insert(scheme)
-      if parts[parts.count - 1] == "weight" { convolutions[index, default: (nil, nil)].weight = name }
-      else { convolutions[index, default: (nil, nil)].bias = name }
+      if parts[parts.count - 1] == "weight" {
+        convolutions[index, default: (nil, nil)].weight = name
+      } else {
+        convolutions[index, default: (nil, nil)].bias = name
+      }
     }
     guard schemes.count == 1, let scheme = schemes.first else {
       throw CheckpointError.notVGG19(
         file: file,
-        message: schemes.isEmpty ? "no convolution keys (\(checkpoint.tensors.count) tensors)" : "it mixes 'N.weight' and 'features.N.weight' keys")
+        message: schemes.isEmpty
+          ? "no convolution keys (\(checkpoint.tensors.count) tensors)"
+          : "it mixes 'N.weight' and 'features.N.weight' keys")
     }
     if scheme == .adainSequential, !ignored.isEmpty {
-      throw CheckpointError.notVGG19(file: file, message: "classifier keys next to 'N.weight' keys: \(ignored.prefix(3))")
+      throw CheckpointError.notVGG19(
+        file: file, message: "classifier keys next to 'N.weight' keys: \(ignored.prefix(3))")
     }
     let specs = scheme == .adainSequential ? layout : Array(layout.dropFirst())
     let expected = scheme == .adainSequential ? adainIndices : torchvisionIndices
@@ -86,8 +95,10 @@ public enum VGGWeightImport {
     guard indices.count == specs.count else {
       throw CheckpointError.notVGG19(
         file: file,
-        message: "\(indices.count) convolutions (indices \(indices.map(String.init).joined(separator: ", "))); "
-          + "VGG-19 has \(specs.count), at indices \(expected.map(String.init).joined(separator: ", "))")
+        message:
+          "\(indices.count) convolutions (indices \(list(indices))); VGG-19 has \(specs.count), at "
+          + "indices \(list(expected))"
+      )
     }
     var layers: [Layer] = []
     var dataTypes = Set<TorchDataType>()
@@ -95,21 +106,30 @@ public enum VGGWeightImport {
     for (spec, index) in zip(specs, indices) {
       let keys = convolutions[index] ?? (nil, nil)
       guard let weightKey = keys.weight, let biasKey = keys.bias else {
+        let missing = keys.weight == nil ? "a bias but no weight" : "a weight but no bias"
         throw CheckpointError.notVGG19(
-          file: file, message: "index \(index) (\(spec.name)) has \(keys.weight == nil ? "a bias but no weight" : "a weight but no bias")")
+          file: file, message: "index \(index) (\(spec.name)) has \(missing)")
       }
-      let weight = try checkedTensor(checkpoint, key: weightKey, spec: spec, shape: spec.weightShape)
+      let weight = try checkedTensor(
+        checkpoint, key: weightKey, spec: spec, shape: spec.weightShape)
       let bias = try checkedTensor(checkpoint, key: biasKey, spec: spec, shape: spec.biasShape)
       dataTypes.formUnion([weight.dataType, bias.dataType])
       layers.append(
         Layer(
           name: spec.name, torchIndex: index,
-          weight: try weight.tensor(name: weightKey, file: file), bias: try bias.tensor(name: biasKey, file: file)))
+          weight: try weight.tensor(name: weightKey, file: file),
+          bias: try bias.tensor(name: biasKey, file: file)))
     }
-    let convention = scheme == .adainSequential ? adainConvention(for: layers[0]) : torchvisionInputConvention
+    let convention =
+      scheme == .adainSequential ? adainConvention(for: layers[0]) : torchvisionInputConvention
     return Weights(
       layers: layers, scheme: scheme, inputConvention: convention, ignoredKeys: ignored,
       sourceDataTypes: TorchDataType.allCases.filter(dataTypes.contains))
+  }
+
+  /// `0, 2, 5` for error messages.
+  private static func list(_ indices: [Int]) -> String {
+    indices.map(String.init).joined(separator: ", ")
   }
 
   /// The tensor under `key`, which must be floating point and of `shape`.
@@ -123,7 +143,8 @@ public enum VGGWeightImport {
       throw CheckpointError.notVGG19(
         file: checkpoint.file,
         message: "\(spec.name) ('\(key)') has shape \(tensor.shape); expected \(shape) "
-          + "(\(spec.inputChannels) -> \(spec.outputChannels) channels, \(spec.kernelSize)x\(spec.kernelSize))")
+          + "(\(spec.inputChannels) -> \(spec.outputChannels) channels, "
+          + "\(spec.kernelSize)x\(spec.kernelSize))")
     }
     guard tensor.dataType.isFloatingPoint else {
       throw CheckpointError.unsupportedDataType(
@@ -153,7 +174,8 @@ public enum VGGWeightImport {
     if preprocess.weight.scalars == documentedWeight && preprocess.bias.scalars == documentedBias {
       return adainInputConvention
     }
-    return "Unknown: 'preprocess' differs from AdaIN's documented 1x1 conv (RGB in [0, 1] to BGR*255 "
+    return
+      "Unknown: 'preprocess' differs from AdaIN's documented 1x1 conv (RGB in [0, 1] to BGR*255 "
       + "minus the Caffe mean); see the preprocess_weight_1x1 and preprocess_bias attributes."
   }
 }

@@ -36,13 +36,16 @@ struct ZipReader {
         expected: "the zip end-of-central-directory record (the file starts like a zip archive)")
     }
     guard disk == 0 else {
-      throw CheckpointError.zip(file: file, message: "multi-disk (split) archives are not supported")
+      throw CheckpointError.zip(
+        file: file, message: "multi-disk (split) archives are not supported")
     }
     guard count == 0xFFFF || offset == 0xFFFF_FFFF else { return (Int(offset), Int(count)) }
     return try zip64EndOfCentralDirectory(locatorAt: position - 20)
   }
 
-  private func zip64EndOfCentralDirectory(locatorAt locator: Int) throws -> (offset: Int, entryCount: Int) {
+  private func zip64EndOfCentralDirectory(locatorAt locator: Int) throws -> (
+    offset: Int, entryCount: Int
+  ) {
     guard integer(at: locator, width: 4) == UInt64(Self.zip64LocatorSignature),
       let recordOffset = integer(at: locator + 8, width: 8), recordOffset < UInt64(bytes.count),
       integer(at: Int(recordOffset), width: 4) == UInt64(Self.zip64EndSignature),
@@ -50,15 +53,19 @@ struct ZipReader {
       let offset = integer(at: Int(recordOffset) + 48, width: 8),
       count < 1 << 32, offset < UInt64(bytes.count)
     else {
-      throw CheckpointError.zip(file: file, message: "the ZIP64 end-of-central-directory record is missing or damaged")
+      throw CheckpointError.zip(
+        file: file, message: "the ZIP64 end-of-central-directory record is missing or damaged")
     }
     return (Int(offset), Int(count))
   }
 
   /// The central-directory header at `offset` and the offset of the next one.
-  func centralDirectoryEntry(at offset: Int, index: Int) throws -> (entry: ZipArchive.Entry, next: Int) {
+  func centralDirectoryEntry(at offset: Int, index: Int) throws -> (
+    entry: ZipArchive.Entry, next: Int
+  ) {
     guard integer(at: offset, width: 4) == UInt64(Self.centralSignature),
-      let flags = integer(at: offset + 8, width: 2), let method = integer(at: offset + 10, width: 2),
+      let flags = integer(at: offset + 8, width: 2),
+      let method = integer(at: offset + 10, width: 2),
       let crc = integer(at: offset + 16, width: 4),
       var compressed = integer(at: offset + 20, width: 4),
       var uncompressed = integer(at: offset + 24, width: 4),
@@ -68,11 +75,13 @@ struct ZipReader {
       var localOffset = integer(at: offset + 42, width: 4),
       Int(nameLength + extraLength + commentLength) <= bytes.count - offset - 46
     else {
-      throw CheckpointError.zip(file: file, message: "central directory entry \(index) at byte \(offset) is damaged")
+      throw CheckpointError.zip(
+        file: file, message: "central directory entry \(index) at byte \(offset) is damaged")
     }
     let nameStart = offset + 46
     let nameBytes = bytes[nameStart..<nameStart + Int(nameLength)]
-    let name = String(validating: nameBytes, as: UTF8.self) ?? String(decoding: nameBytes, as: UTF8.self)
+    let name =
+      String(validating: nameBytes, as: UTF8.self) ?? String(decoding: nameBytes, as: UTF8.self)
     // ZIP64 extra field (id 1): 8-byte values for exactly the fields that hold 0xFFFFFFFF.
     var extra = nameStart + Int(nameLength)
     let extraEnd = extra + Int(extraLength)
@@ -93,7 +102,8 @@ struct ZipReader {
       extra += 4 + Int(size)
     }
     guard compressed < 1 << 48, uncompressed < 1 << 48, localOffset < UInt64(bytes.count) else {
-      throw CheckpointError.zip(file: file, message: "entry '\(name)' has sizes or an offset past the end of the file")
+      throw CheckpointError.zip(
+        file: file, message: "entry '\(name)' has sizes or an offset past the end of the file")
     }
     let entry = ZipArchive.Entry(
       name: name, method: UInt16(method), flags: UInt16(flags), crc32: UInt32(crc),
@@ -110,7 +120,8 @@ struct ZipReader {
       let nameLength = integer(at: offset + 26, width: 2),
       let extraLength = integer(at: offset + 28, width: 2)
     else {
-      throw CheckpointError.zip(file: file, message: "the local header of '\(entry.name)' at byte \(offset) is damaged")
+      throw CheckpointError.zip(
+        file: file, message: "the local header of '\(entry.name)' at byte \(offset) is damaged")
     }
     return offset + 30 + Int(nameLength) + Int(extraLength)
   }

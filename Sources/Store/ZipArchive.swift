@@ -103,7 +103,8 @@ struct ZipArchive {
     var output = [UInt8](repeating: 0, count: entry.uncompressedSize)
     var stream = z_stream()
     guard czlib_inflate_init_raw(&stream) == Z_OK else {
-      throw CheckpointError.zip(file: file, message: "zlib could not start inflating '\(entry.name)'")
+      throw CheckpointError.zip(
+        file: file, message: "zlib could not start inflating '\(entry.name)'")
     }
     defer { inflateEnd(&stream) }
     var status = Z_OK
@@ -126,9 +127,13 @@ struct ZipArchive {
       }
     }
     guard status == Z_STREAM_END, Int(stream.total_out) == entry.uncompressedSize else {
-      let reason = status == Z_BUF_ERROR || status == Z_OK ? "ends early" : "is corrupt (zlib status \(status))"
+      let reason =
+        status == Z_BUF_ERROR || status == Z_OK
+        ? "ends early" : "is corrupt (zlib status \(status))"
       throw CheckpointError.zip(
-        file: file, message: "deflated entry '\(entry.name)' \(reason); expected \(entry.uncompressedSize) bytes")
+        file: file,
+        message:
+          "deflated entry '\(entry.name)' \(reason); expected \(entry.uncompressedSize) bytes")
     }
     return output
   }

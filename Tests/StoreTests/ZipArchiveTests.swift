@@ -22,8 +22,12 @@ import Testing
     let deflated = try ZipArchive(bytes: try CheckpointFixture.bytes("zip_deflated.pt"), file: "b")
     #expect(deflated.entries.allSatisfy { $0.method == 8 })
     for entry in stored.entries {
-      let twin = try #require(deflated.entry(named: entry.name.replacingOccurrences(of: "zip_tiny", with: "zip_deflated")))
-      #expect(Array(try stored.contents(of: entry)) == Array(try deflated.contents(of: twin)), "\(entry.name)")
+      let twin = try #require(
+        deflated.entry(named: entry.name.replacingOccurrences(of: "zip_tiny", with: "zip_deflated"))
+      )
+      #expect(
+        Array(try stored.contents(of: entry)) == Array(try deflated.contents(of: twin)),
+        "\(entry.name)")
     }
   }
 
@@ -40,7 +44,10 @@ import Testing
     for offset in 0..<8 { bytes[start + offset] = 0xFF }
     let damaged = try ZipArchive(bytes: bytes, file: "d.pt")
     let error = checkpointError { try damaged.contents(of: entry) }
-    guard case .zip(let file, let message)? = error else { Issue.record("got \(String(describing: error))"); return }
+    guard case .zip(let file, let message)? = error else {
+      Issue.record("got \(String(describing: error))")
+      return
+    }
     #expect(file == "d.pt")
     #expect(message.contains("zip_deflated/data.pkl"))
   }
@@ -60,8 +67,13 @@ import Testing
     }
     bytes[offset + 10] = 12
     let patched = try ZipArchive(bytes: bytes, file: "m.pt")
-    let error = checkpointError { try patched.contents(of: try #require(patched.entry(named: entry.name))) }
-    guard case .zip(_, let message)? = error else { Issue.record("got \(String(describing: error))"); return }
+    let error = checkpointError {
+      try patched.contents(of: try #require(patched.entry(named: entry.name)))
+    }
+    guard case .zip(_, let message)? = error else {
+      Issue.record("got \(String(describing: error))")
+      return
+    }
     #expect(message.contains("compression method 12"))
   }
 }
