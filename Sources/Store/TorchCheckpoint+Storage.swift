@@ -66,6 +66,14 @@ final class TorchTensorReference: PickleObject {
         message: "tensor '\(name)' (size \(sizes), stride \(strides), offset \(offset)) reaches "
           + "element \(reach) of storage '\(slice.storage.key)', which has \(slice.elementCount)")
     }
+    // Stride-0 (expanded) views may repeat elements; cap them so a hostile size cannot
+    // allocate more than a few times the file.
+    if count > slice.elementCount && count > 1 << 24 {
+      throw CheckpointError.content(
+        file: file,
+        message: "tensor '\(name)' expands \(slice.elementCount) stored elements to \(count); "
+          + "expanded tensors over 2^24 elements are not supported")
+    }
     let base = data.startIndex + slice.elementOffset * width
     var bytes = [UInt8](repeating: 0, count: count * width)
     if count > 0 {

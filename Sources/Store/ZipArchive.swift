@@ -100,6 +100,14 @@ struct ZipArchive {
 
   /// Inflates a raw deflate stream into exactly `entry.uncompressedSize` bytes.
   private func inflate(_ input: ArraySlice<UInt8>, entry: Entry) throws -> [UInt8] {
+    // Deflate cannot expand more than 1032:1; a larger claim is a damaged or hostile directory,
+    // refused before anything is allocated.
+    guard entry.uncompressedSize <= entry.compressedSize * 1032 + 1024 else {
+      throw CheckpointError.zip(
+        file: file,
+        message: "entry '\(entry.name)' claims \(entry.uncompressedSize) bytes from "
+          + "\(entry.compressedSize) compressed bytes, more than deflate can produce")
+    }
     var output = [UInt8](repeating: 0, count: entry.uncompressedSize)
     var stream = z_stream()
     guard czlib_inflate_init_raw(&stream) == Z_OK else {

@@ -156,6 +156,24 @@ import Testing
     #expect(message.contains("'zip_tiny/data/12' is damaged"))
   }
 
+  @Test func hugeExpandedTensorIsRefused() throws {
+    let storage = TorchStorage(key: "0", dataType: .float32, elementCount: 1)
+    storage.data = [0, 0, 128, 63][...]
+    let slice = TorchStorageSlice(storage: storage, elementOffset: 0, elementCount: 1)
+    let tensor = TorchTensorReference(slice: slice, offset: 0, sizes: [1 << 30], strides: [0])
+    let error = checkpointError { try tensor.materialise(name: "big", file: "f.pt") }
+    guard case .content(_, let message)? = error else {
+      Issue.record("got \(String(describing: error))")
+      return
+    }
+    #expect(message.contains("expands 1 stored elements to 1073741824"))
+    let small = TorchTensorReference(slice: slice, offset: 0, sizes: [2, 3], strides: [0, 0])
+    #expect(
+      try small.materialise(name: "ones", file: "f.pt").floats(name: "ones", file: "f.pt") == [
+        1, 1, 1, 1, 1, 1,
+      ])
+  }
+
   @Test func halfPrecisionConversionIsExact() {
     #expect(CheckpointTensor.floatFromHalf(0x3C00) == 1)
     #expect(CheckpointTensor.floatFromHalf(0xC000) == -2)

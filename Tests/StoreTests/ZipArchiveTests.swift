@@ -52,6 +52,21 @@ import Testing
     #expect(message.contains("zip_deflated/data.pkl"))
   }
 
+  @Test func impossibleInflatedSizeIsRefused() throws {
+    var bytes = try CheckpointFixture.bytes("zip_deflated.pt")
+    let directory = try ZipReader(bytes: bytes, file: "z.pt").endOfCentralDirectory()
+    // The first central-directory entry is data.pkl: claim 2^31 uncompressed bytes.
+    bytes[directory.offset + 24..<directory.offset + 28] = [0, 0, 0, 0x80]
+    let archive = try ZipArchive(bytes: bytes, file: "z.pt")
+    let entry = try #require(archive.entries.first)
+    let error = checkpointError { try archive.contents(of: entry) }
+    guard case .zip(_, let message)? = error else {
+      Issue.record("got \(String(describing: error))")
+      return
+    }
+    #expect(message.contains("more than deflate can produce"))
+  }
+
   @Test func unsupportedMethodIsNamed() throws {
     var bytes = try CheckpointFixture.bytes("zip_tiny.pt")
     let archive = try ZipArchive(bytes: bytes, file: "m.pt")
