@@ -108,7 +108,8 @@ final class TorchPickleResolver: PickleResolver {
     -> TorchStorageSlice
   {
     guard view.count == 3, let key = view[0].string, let offset = view[1].integer,
-      let size = view[2].integer, offset >= 0, size >= 0, offset + size <= Int64(root.elementCount)
+      let size = view[2].integer, offset >= 0, size >= 0,
+      offset <= Int64(root.elementCount), size <= Int64(root.elementCount) - offset
     else {
       throw PickleFailure(
         "malformed storage view \(view.map(\.summary)) of storage '\(root.storage.key)'")

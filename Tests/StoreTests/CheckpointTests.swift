@@ -156,6 +156,26 @@ import Testing
     #expect(message.contains("'zip_tiny/data/12' is damaged"))
   }
 
+  /// Random byte changes either still parse or give a `CheckpointError`; never a crash.
+  @Test(arguments: CheckpointFixture.checkpoints)
+  func corruptedBytesNeverCrash(name: String) throws {
+    let original = try CheckpointFixture.bytes(name)
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next(_ bound: Int) -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((state >> 33) % UInt64(bound))
+    }
+    for _ in 0..<2000 {
+      var bytes = original
+      for _ in 0..<(1 + next(3)) { bytes[next(bytes.count)] = UInt8(next(256)) }
+      do {
+        _ = try TorchCheckpoint(bytes: bytes, file: "fuzz.pt")
+      } catch {
+        #expect(error is CheckpointError, "\(error)")
+      }
+    }
+  }
+
   @Test func hugeExpandedTensorIsRefused() throws {
     let storage = TorchStorage(key: "0", dataType: .float32, elementCount: 1)
     storage.data = [0, 0, 128, 63][...]
