@@ -38,15 +38,17 @@ let package = Package(
     .executableTarget(
       name: "harness",
       dependencies: [
-        "Experiments", "TensorCore",
+        "Experiments", "Store", "TensorCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // Appends metric rows to an HDF5 store until killed: the child process of StoreTests' kill -9 test.
+    .executableTarget(name: "StoreCrashProbe", dependencies: ["Store"]),
 
     // Test support: naive reference kernels, gradient checks, fixture access.
     .target(name: "_TestSupport", dependencies: ["TensorCore", "Autodiff"]),
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
     .testTarget(
-      name: "StoreTests", dependencies: ["Store", "_TestSupport"],
+      name: "StoreTests", dependencies: ["Store", "StoreCrashProbe", "_TestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "_TestSupport"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "_TestSupport"]),
