@@ -38,18 +38,24 @@ let package = Package(
     .executableTarget(
       name: "harness",
       dependencies: [
-        "Experiments", "TensorCore",
+        "Experiments", "Store", "TensorCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // Appends metric rows to an HDF5 store until killed: the child process of StoreTests' kill -9 test.
+    .executableTarget(name: "StoreCrashProbe", dependencies: ["Store"]),
 
     // Test support: naive reference kernels, gradient checks, fixture access.
     .target(name: "_TestSupport", dependencies: ["TensorCore", "Autodiff"]),
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
-    .testTarget(name: "StoreTests", dependencies: ["Store", "_TestSupport"]),
+    .testTarget(
+      name: "StoreTests", dependencies: ["Store", "StoreCrashProbe", "_TestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "_TestSupport"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "_TestSupport"]),
     .testTarget(name: "LossesTests", dependencies: ["Losses", "_TestSupport"]),
-    .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"]),
+    .testTarget(
+      name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"]),
     .testTarget(name: "HarnessTests", dependencies: ["harness", "_TestSupport"]),
   ]

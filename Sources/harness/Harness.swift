@@ -21,7 +21,7 @@ struct Harness: ParsableCommand {
       Every command takes --help.
       """,
     version: HarnessVersion.text,
-    subcommands: [Info.self, Bench.self])
+    subcommands: [Info.self, Inspect.self, Bench.self, WriteSampleStore.self])
 }
 
 /// The version line of `harness --version`, with the machine facts every result records.
