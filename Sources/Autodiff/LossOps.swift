@@ -27,18 +27,21 @@ public func meanSquaredError(_ x: Variable, target: Tensor) -> Variable {
 }
 
 /// Identity on the forward pass; on the backward pass divides the incoming gradient by its L1
-/// norm: `dx = dy / (‖dy‖₁ + 10⁻⁸)`. Any shape.
+/// norm and multiplies by `scale`: `dx = scale · dy / (‖dy‖₁ + 10⁻⁸)`. Any shape.
+///
+/// A loss term of weight w applied to `normalizingGradientL1(F, scale: w)` therefore sends back
+/// `w · g / ‖g‖₁` (g the unweighted loss's gradient), as neural-style's loss modules do: they
+/// normalise their own gradient, then multiply by their strength.
 ///
 /// - Reference: neural-style's and texture_nets' `-normalize_gradients` (Johnson 2015;
 ///   Ulyanov et al. 2016 code), applied per loss layer.
-/// - Note: Deviation: none; the 10⁻⁸ guard is theirs.
-public func normalizingGradientL1(_ x: Variable) -> Variable {
+public func normalizingGradientL1(_ x: Variable, scale: Float = 1) -> Variable {
   Variable(x.value, inputs: [x]) { dy in
     let norm = dy.withUnsafeBufferPointer { values in
       var total = 0.0
       for value in values { total += Double(abs(value)) }
       return total
     }
-    return [Float(1 / (norm + 1e-8)) * dy]
+    return [Float(Double(scale) / (norm + 1e-8)) * dy]
   }
 }

@@ -1,0 +1,174 @@
+import Autodiff
+import NN
+import TensorCore
+
+/// The weighted sum of an experiment's loss terms, evaluated layer by layer:
+///
+///   L = Σ_terms w_t · Σ_{layers l} λ_{t,l} · loss_t(F_l, target_{t,l}) + Σ_image-terms w_i · loss_i(x)
+///
+/// the only place where weights are applied. Every term of every layer is reported unweighted
+/// (with its weight beside it), so logs and metrics show what each layer contributes.
+public struct Objective: Sendable {
+  /// The feature-loss terms.
+  public var featureTerms: [FeatureLossTerm]
+  /// The image-loss terms.
+  public var imageTerms: [ImageLossTerm]
+
+  /// An objective of `featureTerms` and `imageTerms`.
+  public init(featureTerms: [FeatureLossTerm], imageTerms: [ImageLossTerm] = []) {
+    self.featureTerms = featureTerms
+    self.imageTerms = imageTerms
+  }
+
+  /// Every descriptor layer the terms read.
+  public var taps: Set<VGGLayer> { Set(featureTerms.flatMap(\.layers)) }
+
+  /// The layers whose targets come from `image`.
+  public func layers(targeting image: TargetImage) -> Set<VGGLayer> {
+    Set(featureTerms.filter { $0.target == image }.flatMap(\.layers))
+  }
+
+  /// The name of every reported value, in report order: `<target>/<kind>/<layer>` for feature
+  /// terms (`style/gram/relu1_1`, `content/content/relu4_2`), `image/<kind>` for image terms.
+  /// A kind repeated for the same target gets `#2`, `#3`, ... after it.
+  public var termNames: [String] {
+    var names: [String] = []
+    var seen: [String: Int] = [:]
+    for term in featureTerms {
+      let base = "\(term.target.rawValue)/\(term.kind)"
+      seen[base, default: 0] += 1
+      let prefix = seen[base, default: 1] > 1 ? "\(base)#\(seen[base, default: 1])" : base
+      names += term.layers.map { "\(prefix)/\($0.rawValue)" }
+    }
+    for term in imageTerms {
+      let base = "image/\(term.kind)"
+      seen[base, default: 0] += 1
+      names.append(seen[base, default: 1] > 1 ? "\(base)#\(seen[base, default: 1])" : base)
+    }
+    return names
+  }
+
+  /// Exemplar statistics: for each feature term, one target per layer.
+  public struct Targets: Sendable {
+    /// `values[term][layer]`.
+    public var values: [[Tensor]]
+  }
+
+  /// The targets of every term from the exemplars' features: style terms blend the styles'
+  /// statistics with `styleWeights` (normalised to sum 1), content terms read `content`.
+  /// Every feature map must hold the term's layers.
+  public func targets(
+    styles: [[VGGLayer: Tensor]], styleWeights: [Float]? = nil, content: [VGGLayer: Tensor]?
+  ) throws(ObjectiveError) -> Targets {
+    let weights = styleWeights ?? styles.map { _ in 1 }
+    let total = weights.reduce(0, +)
+    guard weights.count == styles.count, total > 0 else {
+      throw ObjectiveError.badBlendWeights(weights, styles: styles.count)
+    }
+    let normalized = weights.map { $0 / total }
+    var values: [[Tensor]] = []
+    for term in featureTerms {
+      var perLayer: [Tensor] = []
+      for layer in term.layers {
+        switch term.target {
+        case .style:
+          guard !styles.isEmpty else { throw ObjectiveError.missingTarget(term: term.kind, image: .style) }
+          var statistics: [Tensor] = []
+          for style in styles {
+            guard let features = style[layer] else { throw ObjectiveError.missingLayer(layer, image: .style) }
+            statistics.append(term.loss.target(from: features))
+          }
+          perLayer.append(
+            statistics.count == 1 ? statistics[0] : term.loss.blend(statistics, weights: normalized))
+        case .content:
+          guard let content else { throw ObjectiveError.missingTarget(term: term.kind, image: .content) }
+          guard let features = content[layer] else { throw ObjectiveError.missingLayer(layer, image: .content) }
+          perLayer.append(term.loss.target(from: features))
+        }
+      }
+      values.append(perLayer)
+    }
+    return Targets(values: values)
+  }
+
+  /// One reported value: a term at a layer, unweighted, with the weight it enters the total with.
+  public struct TermValue: Sendable, Equatable {
+    /// `style/gram/relu1_1`, ... (see `termNames`).
+    public var name: String
+    /// The term's weight times the layer's weight.
+    public var weight: Float
+    /// The unweighted loss.
+    public var value: Double
+    /// `weight · value`.
+    public var weighted: Double { Double(weight) * value }
+  }
+
+  /// The total loss (differentiable) and every term's value.
+  public struct Evaluation {
+    /// `L`, a scalar.
+    public var total: Variable
+    /// Every term of every layer, in `termNames` order.
+    public var terms: [TermValue]
+  }
+
+  /// Evaluates the objective on `image` whose descriptor features are `features` (which must hold
+  /// every tap).
+  public func evaluate(
+    image: Variable, features: [VGGLayer: Variable], targets: Targets, context: inout LossContext
+  ) -> Evaluation {
+    let names = termNames
+    var weighted: [(weight: Float, value: Variable)] = []
+    var reports: [TermValue] = []
+    var index = 0
+    for (term, termTargets) in zip(featureTerms, targets.values) {
+      for (layer, (layerWeight, target)) in zip(term.layers, zip(term.layerWeights, termTargets)) {
+        guard let f = features[layer] else {
+          preconditionFailure("Objective.evaluate: no features for \(layer.rawValue)")
+        }
+        let weight = term.weight * layerWeight
+        let input = term.normalizeGradients ? normalizingGradientL1(f, scale: abs(weight)) : f
+        let value = term.loss(input, target: target, context: &context)
+        // A normalised term's weight is applied inside its pullback (after the normalisation);
+        // its value still reports weight · loss.
+        weighted.append((term.normalizeGradients ? (weight < 0 ? -1 : 1) : weight, value))
+        reports.append(TermValue(name: names[index], weight: weight, value: Double(value.value.scalar)))
+        index += 1
+      }
+    }
+    for term in imageTerms {
+      let value = term.loss(image)
+      weighted.append((term.weight, value))
+      reports.append(TermValue(name: names[index], weight: term.weight, value: Double(value.value.scalar)))
+      index += 1
+    }
+    var total = weightedSum(weighted)
+    // The reported total is Σ weight · value even where a normalised term enters with ±1.
+    let reportedTotal = reports.reduce(0.0) { $0 + $1.weighted }
+    if featureTerms.contains(where: \.normalizeGradients) {
+      total = Variable(Tensor(scalar: Float(reportedTotal)), inputs: [total]) { dy in [dy] }
+    }
+    return Evaluation(total: total, terms: reports)
+  }
+}
+
+/// An objective that cannot be evaluated with what it was given.
+public enum ObjectiveError: Error, CustomStringConvertible, Equatable {
+  /// A term needs a target image that was not given.
+  case missingTarget(term: String, image: TargetImage)
+  /// An exemplar's features lack a layer a term reads.
+  case missingLayer(VGGLayer, image: TargetImage)
+  /// Blend weights that do not match the styles or do not sum to a positive number.
+  case badBlendWeights([Float], styles: Int)
+
+  /// What went wrong, in one line.
+  public var description: String {
+    switch self {
+    case .missingTarget(let term, let image):
+      return "the \(term) loss needs a \(image.rawValue) image, and none was given"
+    case .missingLayer(let layer, let image):
+      return "the \(image.rawValue) image's features have no \(layer.rawValue)"
+    case .badBlendWeights(let weights, let styles):
+      return "style blend weights \(weights) do not fit \(styles) style image(s) (one non-negative weight each, positive sum)"
+    }
+  }
+}
