@@ -21,7 +21,7 @@ struct Harness: ParsableCommand {
       Every command takes --help.
       """,
     version: HarnessVersion.text,
-    subcommands: [Info.self, Inspect.self, WriteSampleStore.self])
+    subcommands: [Info.self, Inspect.self, WriteSampleStore.self, ImportWeights.self])
 }
 
 /// The version line of `harness --version`, with the machine facts every result records.
