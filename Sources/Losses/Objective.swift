@@ -52,6 +52,9 @@ public struct Objective: Sendable {
   public struct Targets: Sendable {
     /// `values[term][layer]`.
     public var values: [[Tensor]]
+
+    /// Targets given directly, `values[term][layer]`.
+    public init(values: [[Tensor]]) { self.values = values }
   }
 
   /// The targets of every term from the exemplars' features: style terms blend the styles'

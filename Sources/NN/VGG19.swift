@@ -154,10 +154,20 @@ public struct VGG19: Sendable {
 
 /// VGG-19 weights that are missing or have the wrong shapes; every problem is listed.
 public struct VGGWeightsError: Error, CustomStringConvertible {
+  /// The weights file, when the weights came from one.
+  public var file: String?
   /// One line per layer: `conv3_1: missing`, `conv1_1/weight: shape [...], expected [...]`.
   public var problems: [String]
-  /// The problems, one per line.
+
+  /// Problems with weights from `file` (nil when they came from memory).
+  public init(file: String? = nil, problems: [String]) {
+    self.file = file
+    self.problems = problems
+  }
+
+  /// `FILE: VGG-19 weights do not fit the network:` then the problems, one per line.
   public var description: String {
-    "VGG-19 weights do not fit the network:\n" + problems.map { "  " + $0 }.joined(separator: "\n")
+    (file.map { "\($0): " } ?? "") + "VGG-19 weights do not fit the network:\n"
+      + problems.map { "  " + $0 }.joined(separator: "\n")
   }
 }

@@ -48,6 +48,12 @@ public struct VGGLayerError: Error, CustomStringConvertible, Equatable {
   /// The closest layer name, if any is close.
   public var suggestion: String?
 
+  /// The error for `name`, suggesting `suggestion`.
+  public init(name: String, suggestion: String?) {
+    self.name = name
+    self.suggestion = suggestion
+  }
+
   /// `"relu6_1" is not a VGG-19 layer; did you mean "relu5_1"?`
   public var description: String {
     "\"\(name)\" is not a VGG-19 layer" + (suggestion.map { "; did you mean \"\($0)\"?" } ?? "")
@@ -56,10 +62,20 @@ public struct VGGLayerError: Error, CustomStringConvertible, Equatable {
 }
 
 /// The candidate closest to `name` by edit distance, if within a third of its length (at least 2).
+/// Ties go to the candidate whose characters are nearest position by position, so `relu6_1`
+/// suggests `relu5_1`, not `relu1_1`.
 public func closestName(to name: String, among candidates: [String]) -> String? {
   let limit = max(2, name.count / 3)
-  let scored = candidates.map { ($0, editDistance(name.lowercased(), $0.lowercased())) }
-  guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= limit else { return nil }
+  let lowered = name.lowercased()
+  func nearness(_ candidate: String) -> Int {
+    zip(lowered.unicodeScalars, candidate.lowercased().unicodeScalars).reduce(0) {
+      $0 + abs(Int($1.0.value) - Int($1.1.value))
+    }
+  }
+  let scored = candidates.map { ($0, editDistance(lowered, $0.lowercased()), nearness($0)) }
+  guard let best = scored.min(by: { ($0.1, $0.2) < ($1.1, $1.2) }), best.1 <= limit else {
+    return nil
+  }
   return best.0
 }
 

@@ -1,0 +1,26 @@
+import NN
+import Testing
+
+@Suite struct VGGLayerTests {
+  @Test func parsesPaperNames() throws {
+    #expect(try VGGLayer(named: "relu4_2") == .relu4_2)
+    #expect(VGGLayer.allCases.count == 37)
+    #expect(VGGLayer.styleLayers.map(\.rawValue) == ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"])
+    #expect(VGGLayer.relu1_2 < VGGLayer.pool1 && VGGLayer.pool1 < VGGLayer.conv2_1)
+  }
+
+  @Test func unknownNamesSuggestTheClosest() {
+    #expect(throws: VGGLayerError(name: "relu6_1", suggestion: "relu5_1")) { try VGGLayer(named: "relu6_1") }
+    #expect(throws: VGGLayerError(name: "rleu4_2", suggestion: "relu4_2")) { try VGGLayer(named: "rleu4_2") }
+    #expect(throws: VGGLayerError(name: "banana", suggestion: nil)) { try VGGLayer(named: "banana") }
+    let message = VGGLayerError(name: "relu6_1", suggestion: "relu5_1").description
+    #expect(message.hasPrefix("\"relu6_1\" is not a VGG-19 layer; did you mean \"relu5_1\"?"))
+  }
+
+  @Test func requiredConvolutionsStopAtTheDeepestLayer() {
+    #expect(VGG19.requiredConvolutions(upTo: .relu1_1) == ["preprocess", "conv1_1"])
+    #expect(VGG19.requiredConvolutions(upTo: .pool1) == ["preprocess", "conv1_1", "conv1_2"])
+    #expect(VGG19.requiredConvolutions(upTo: .relu5_1).last == "conv5_1")
+    #expect(VGG19.requiredConvolutions(upTo: .relu5_1).count == 14)
+  }
+}
