@@ -94,25 +94,33 @@ public final class GatysRun {
   /// The objective's value and gradient at `image` `[1, 3, H, W]`; records the terms.
   func evaluate(_ image: Tensor, targets: Objective.Targets) -> Evaluation {
     let x = Variable(image, requiresGradient: true)
+    let total = forward(x, targets: targets)
+    let gradient = gradients(of: total, with: [x])[0]
+    return Evaluation(loss: Double(total.value.scalar), gradient: gradient)
+  }
+
+  /// The total loss at `x`. The feature maps go out of scope here, before the backward pass, so
+  /// each is freed as soon as its loss's pullback has used it.
+  private func forward(_ x: Variable, targets: Objective.Targets) -> Variable {
     let features = network(x, taps: objective.taps)
     let evaluation = objective.evaluate(image: x, features: features, targets: targets, context: &context)
     lastTerms = evaluation.terms
-    let gradient = gradients(of: evaluation.total, with: [x])[0]
-    return Evaluation(loss: Double(evaluation.total.value.scalar), gradient: gradient)
+    return evaluation.total
   }
 
   /// The exemplar statistics of every term.
   func targets() throws -> Objective.Targets {
     let styleLayers = objective.layers(targeting: .style)
     let contentLayers = objective.layers(targeting: .content)
-    let styles = styleLayers.isEmpty ? [] : inputs.styles.map {
-      network(Variable($0), taps: styleLayers).mapValues(\.value)
-    }
-    let content = contentLayers.isEmpty ? nil : inputs.content.map {
-      network(Variable($0), taps: contentLayers).mapValues(\.value)
-    }
+    let styles = inputs.styles
+    let content = inputs.content
     return try objective.targets(
-      styles: styles, styleWeights: configuration.styleBlendWeights, content: content)
+      styleCount: styles.count,
+      styleFeatures: { [network] in network(Variable(styles[$0]), taps: styleLayers).mapValues(\.value) },
+      styleWeights: configuration.styleBlendWeights,
+      contentFeatures: content.map { image in
+        { [network] in network(Variable(image), taps: contentLayers).mapValues(\.value) }
+      })
   }
 
   /// Runs the optimisation; throws `GatysError.diverged` (after writing everything) when the
