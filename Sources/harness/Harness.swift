@@ -21,7 +21,9 @@ struct Harness: ParsableCommand {
       Every command takes --help.
       """,
     version: HarnessVersion.text,
-    subcommands: [Info.self, ImportWeights.self, Inspect.self, Bench.self, WriteSampleStore.self])
+    subcommands: [
+      Info.self, ImportWeights.self, Inspect.self, Bench.self, Features.self, WriteSampleStore.self,
+    ])
 }
 
 /// The version line of `harness --version`, with the machine facts every result records.
