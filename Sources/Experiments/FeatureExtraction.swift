@@ -72,6 +72,7 @@ public struct FeatureExtraction {
     let settings = configuration
     guard !settings.images.isEmpty else { throw FeatureExtractionError.noImages }
     guard let deepest = settings.layers.max() else { throw FeatureExtractionError.noLayers }
+    try Self.requireDirectory(of: output)
     let inputs = try settings.images.map { try $0.load(resizing: settings.resizing) }
     let lossInputs = try settings.loss.map { try LossInputs(loading: $0, resizing: settings.resizing) }
     for warning in (inputs + (lossInputs?.all ?? [])).compactMap(\.rangeWarning) {
@@ -80,6 +81,9 @@ public struct FeatureExtraction {
     try checkSizes(inputs: inputs, lossInputs: lossInputs, deepestWritten: deepest)
 
     let taps = settings.allTaps
+    guard FileManager.default.fileExists(atPath: settings.weights) else {
+      throw FeatureExtractionError.missingWeights(settings.weights)
+    }
     let network = try VGG19.load(
       from: settings.weights, padding: settings.padding, pooling: settings.pooling,
       deepestLayer: taps.max() ?? deepest)
@@ -153,6 +157,17 @@ public struct FeatureExtraction {
       return try objective.targets(
         styles: styleFeatures, styleWeights: styles.isEmpty ? nil : try blendWeights(),
         content: contentFeatures)
+    }
+  }
+
+  /// Throws `missingOutputDirectory` unless `output`'s directory exists.
+  static func requireDirectory(of output: String) throws(FeatureExtractionError) {
+    let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    else {
+      throw .missingOutputDirectory(output: output, directory: directory)
     }
   }
 

@@ -7,6 +7,10 @@ public enum FeatureExtractionError: Error, Equatable, CustomStringConvertible {
   case noImages
   /// No layer was given.
   case noLayers
+  /// The weights file does not exist.
+  case missingWeights(String)
+  /// The output's directory does not exist (or is not a directory).
+  case missingOutputDirectory(output: String, directory: String)
   /// The image is too small for the descriptor to reach `layer` (its maps would vanish).
   case imageTooSmall(image: String, height: Int, width: Int, layer: VGGLayer, padding: VGG19.Padding)
   /// A content term compares the first image with a content image of another size.
@@ -29,6 +33,11 @@ public enum FeatureExtractionError: Error, Equatable, CustomStringConvertible {
       return "no image given: name at least one PNG, JPEG or FILE.h5:/dataset"
     case .noLayers:
       return "no layer given: --layers relu1_1,relu2_1,..."
+    case .missingWeights(let path):
+      return "\(path): no such file (the VGG-19 weights: Scripts/setup makes "
+        + "data/vgg19_normalised.h5; or give --weights FILE.h5)"
+    case .missingOutputDirectory(let output, let directory):
+      return "\(output): cannot write here: the directory \(directory) does not exist"
     case .imageTooSmall(let image, let height, let width, let layer, let padding):
       return "\(image): \(height) x \(width) is too small to reach \(layer.rawValue) with "
         + "\(padding.rawValue) padding (a feature map would have no pixels); use a larger image "

@@ -48,7 +48,7 @@ public enum ImageArgumentError: Error, Equatable, CustomStringConvertible {
     case .notHDF5(let file, let dataset, let reason):
       return "\(file): not an HDF5 file (\(reason)); cannot read dataset \(dataset)"
     case .missingDataset(let file, let dataset, let suggestion, let candidates):
-      let hint = suggestion.map { "; did you mean \"\($0)\"?" } ?? ""
+      let hint = suggestion.map { " (did you mean \"\($0)\"?)" } ?? ""
       return "\(file):\(dataset): no such dataset\(hint)" + Self.listing(candidates, in: "the file")
     case .notADataset(let file, let dataset, let candidates):
       return "\(file):\(dataset): a group, not a dataset"
@@ -71,7 +71,8 @@ public enum ImageArgumentError: Error, Equatable, CustomStringConvertible {
     }
   }
 
-  /// `; image-shaped datasets in it: a [3, 64, 64], ...` or `; it holds no image-shaped dataset`.
+  /// `; image datasets in PLACE: /a [3, 64, 64], ...` (at most 8), or `; PLACE holds no [3, H, W]
+  /// float dataset`.
   private static func listing(_ candidates: [String], in place: String) -> String {
     guard !candidates.isEmpty else { return "; \(place) holds no [3, H, W] float dataset" }
     let limit = 8

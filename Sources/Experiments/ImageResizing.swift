@@ -12,7 +12,7 @@ import TensorCore
 /// (half-pixel centres, as PyTorch's `align_corners=False`) when growing.
 ///
 /// - Note: Deviation: neural-style scales with torch's `image.scale(..., 'bilinear')` in both
-///   directions; area averaging when shrinking avoids aliasing and equals it when growing.
+///   directions; here shrinking averages areas (no aliasing), growing is bilinear as there.
 public struct ImageResizing: Equatable, Sendable, Codable {
   /// The rule for the output size.
   public enum Mode: String, Codable, CaseIterable, Sendable {
