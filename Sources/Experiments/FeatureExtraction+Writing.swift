@@ -10,32 +10,32 @@ extension FeatureExtraction {
 
   /// The file layout, as printed by `harness features --help` and the README.
   public static let layout = """
-    /                      attributes:
-                             format = "harness features 1"
-                             configuration  JSON: images, layers, padding, pooling,
-                                            gramNormalization, resizing, weights,
-                                            storeActivations, loss (terms as in experiment files)
-                             provenance     JSON: harnessVersion, arguments, machine, created,
-                                            weights {path, sha256, source, sourceSHA256}
-                             images, layers (string arrays), padding, pooling,
-                             gram_normalization, resizing, weights_file, weights_sha256,
-                             weights_source, harness_version, machine (one line)
-    /inputs/<i>            [3, H, W] float32: image i exactly as the descriptor saw it (after
-                           --size); @source (the argument), @stored_shape (before resizing)
-    /images/<i>/<layer>/activation  [C, H', W'] float32 (omitted with --no-activations)
-    /images/<i>/<layer>/gram        [C, C] float32, F Fᵀ / normaliser with F = activation as
-                                    [C, H'W']; @normalization, @normalizer
-    /images/<i>/<layer>/stats       [4] float64 = [mean, std (population), min, max] over the
-                                    whole activation; @names
-    with --style / --content (the objective, evaluated on image 0 only):
-    /loss/terms            [T] float64, every term's unweighted value; @names (string array,
-                           `style/gram/relu1_1`, ..., `content/content/relu4_2`), @weights
-                           (float64 array: total = Σ weights · terms)
-    /loss/total            float64 scalar, Σ weights · terms
-    /loss/gradient         [3, H, W] float32, ∂ total / ∂ /inputs/0
-    /loss/style/<j>        [3, H, W] float32 style image j as used; @source, @blend_weight
-    /loss/content          [3, H, W] float32 content image as used; @source
-    /loss                  @objective (JSON: featureTerms, imageTerms, styleBlendWeights, seed)
+    /  @format = "harness features 1"
+       @configuration  JSON: images, layers, padding, pooling, gramNormalization,
+                       resizing, weights, storeActivations, loss (its terms as
+                       in experiment files)
+       @provenance     JSON: harnessVersion, arguments, machine, created,
+                       weights {path, sha256, source, sourceSHA256}
+       also, for h5py: @images @layers (strings), @padding @pooling
+       @gram_normalization @resizing @weights_file @weights_sha256
+       @weights_source @harness_version @machine
+    /inputs/<i>     [3, H, W] float32: image i as the descriptor saw it (after
+                    --size); @source (the argument), @stored_shape
+    /images/<i>/<layer>/activation  [C, h, w] float32 (not with --no-activations;
+                                    shuffle + deflate with --compress)
+    /images/<i>/<layer>/gram        [C, C] float32: F F^T / @normalizer, F the
+                                    activation as [C, h*w]; @normalization
+    /images/<i>/<layer>/stats       [4] float64: mean, std (population), min,
+                                    max over the activation; @names
+    With --style / --content (the objective, on image 0 only):
+    /loss/terms     [T] float64: every term, unweighted; @names (strings such
+                    as style/gram/relu1_1, content/content/relu4_2), @weights
+    /loss/total     float64 scalar: the sum of weights * terms
+    /loss/gradient  [3, H, W] float32: d total / d /inputs/0
+    /loss/style/<j> [3, H, W] float32: style image j as used; @source,
+                    @blend_weight
+    /loss/content   [3, H, W] float32: the content image as used; @source
+    /loss           @objective (JSON: terms, blend weights, seed)
     """
 
   /// Root attributes, `/inputs/<i>`, and the objective's images under `/loss`.
@@ -106,9 +106,12 @@ extension FeatureExtraction {
       }
       let group = "images/\(index)/\(layer.rawValue)"
       if configuration.storeActivations {
-        try root.write(activation.reshaped([c, h, w]), to: "\(group)/activation")
+        try root.write(
+          activation.reshaped([c, h, w]), to: "\(group)/activation",
+          compression: configuration.compressActivations ? .standard : .none)
       }
-      let normalizer = Self.gramNormalizer(configuration.gramNormalization, channels: c, height: h, width: w)
+      let normalizer = Self.gramNormalizer(
+        configuration.gramNormalization, channels: c, height: h, width: w)
       let gram = try root.write(
         gramForward(activation, normalizer: normalizer).reshaped([c, c]), to: "\(group)/gram")
       try gram.setAttribute("normalization", .string(configuration.gramNormalization.rawValue))

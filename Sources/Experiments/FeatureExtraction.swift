@@ -74,7 +74,9 @@ public struct FeatureExtraction {
     guard let deepest = settings.layers.max() else { throw FeatureExtractionError.noLayers }
     try Self.requireDirectory(of: output)
     let inputs = try settings.images.map { try $0.load(resizing: settings.resizing) }
-    let lossInputs = try settings.loss.map { try LossInputs(loading: $0, resizing: settings.resizing) }
+    let lossInputs = try settings.loss.map {
+      try LossInputs(loading: $0, resizing: settings.resizing)
+    }
     for warning in (inputs + (lossInputs?.all ?? [])).compactMap(\.rangeWarning) {
       progress("warning: " + warning)
     }
@@ -114,7 +116,8 @@ public struct FeatureExtraction {
           let features = network(Variable(input.image), taps: Set(settings.layers))
           try writeFeatures(features.mapValues(\.value), of: input, index: index, to: root)
         }
-        let seconds = Double((clock.now - start).components.attoseconds) / 1e18
+        let seconds =
+          Double((clock.now - start).components.attoseconds) / 1e18
           + Double((clock.now - start).components.seconds)
         progress(line + String(format: " in %.2f s", seconds))
       }
@@ -141,7 +144,8 @@ public struct FeatureExtraction {
     func blendWeights() throws(FeatureExtractionError) -> [Float] {
       let weights = configuration.styleBlendWeights ?? styles.map { _ in 1 }
       let total = weights.reduce(0, +)
-      guard weights.count == styles.count, weights.allSatisfy({ $0 >= 0 }), total > 0 || styles.isEmpty
+      guard weights.count == styles.count, weights.allSatisfy({ $0 >= 0 }),
+        total > 0 || styles.isEmpty
       else { throw .badBlendWeights(weights, styles: styles.count) }
       return weights.map { $0 / total }
     }
@@ -150,7 +154,9 @@ public struct FeatureExtraction {
     func targets(network: VGG19) throws -> Objective.Targets {
       let styleTaps = objective.layers(targeting: .style)
       let contentTaps = objective.layers(targeting: .content)
-      let styleFeatures = styles.map { network(Variable($0.image), taps: styleTaps).mapValues(\.value) }
+      let styleFeatures = styles.map {
+        network(Variable($0.image), taps: styleTaps).mapValues(\.value)
+      }
       let contentFeatures = content.map {
         network(Variable($0.image), taps: contentTaps).mapValues(\.value)
       }

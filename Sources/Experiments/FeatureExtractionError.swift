@@ -12,7 +12,8 @@ public enum FeatureExtractionError: Error, Equatable, CustomStringConvertible {
   /// The output's directory does not exist (or is not a directory).
   case missingOutputDirectory(output: String, directory: String)
   /// The image is too small for the descriptor to reach `layer` (its maps would vanish).
-  case imageTooSmall(image: String, height: Int, width: Int, layer: VGGLayer, padding: VGG19.Padding)
+  case imageTooSmall(
+    image: String, height: Int, width: Int, layer: VGGLayer, padding: VGG19.Padding)
   /// A content term compares the first image with a content image of another size.
   case contentSizeMismatch(content: String, contentShape: Shape, image: String, imageShape: Shape)
   /// `gatys` Gram normalisation compares unnormalised Gram matrices, so sizes must agree.

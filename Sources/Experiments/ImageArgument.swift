@@ -170,8 +170,7 @@ extension ImageArgument {
   static let hdf5Signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
 
   /// The dataset `[3, H, W]` or `[1, 3, H, W]`, float32 or float64, finite, as `[1, 3, H, W]`.
-  static func readDataset(file path: String, dataset: String) throws(ImageArgumentError) -> Tensor
-  {
+  static func readDataset(file path: String, dataset: String) throws(ImageArgumentError) -> Tensor {
     let file: HDF5File
     do {
       file = try HDF5File.open(path)
@@ -233,9 +232,9 @@ extension ImageArgument {
   }
 
   /// Throws `nonFinite` with the count and the first position (channel, row, column).
-  static func requireFinite(_ image: Tensor, file: String, dataset: String) throws(
-    ImageArgumentError
-  ) {
+  static func requireFinite(_ image: Tensor, file: String, dataset: String)
+    throws(ImageArgumentError)
+  {
     let (_, _, h, w) = image.shape.nchw
     var count = 0
     var first: (index: Int, value: Float)?

@@ -27,7 +27,8 @@ public enum ImageArgumentError: Error, Equatable, CustomStringConvertible {
   /// The dataset's shape is not `[3, H, W]` or `[1, 3, H, W]`.
   case wrongShape(file: String, dataset: String, shape: Shape)
   /// `count` values are NaN or infinite; the first, `firstValue`, at (channel, row, column).
-  case nonFinite(file: String, dataset: String, count: Int, firstPosition: [Int], firstValue: String)
+  case nonFinite(
+    file: String, dataset: String, count: Int, firstPosition: [Int], firstValue: String)
   /// Another failure reading the HDF5 file (`detail` is the store's message).
   case unreadable(file: String, dataset: String, detail: String)
 

@@ -77,7 +77,8 @@ import _TestSupport
     let file = try HDF5File.open(output)
     let root = try file.root
     #expect(try root.stringAttribute("format") == FeatureExtraction.format)
-    #expect(try root.jsonAttribute(FeatureExtractionConfiguration.self, "configuration") == configuration)
+    #expect(
+      try root.jsonAttribute(FeatureExtractionConfiguration.self, "configuration") == configuration)
     #expect(try root.stringsAttribute("layers") == ["conv1_1", "relu1_1", "pool1"])
     #expect(try root.stringAttribute("weights_source") == "random test weights")
 
@@ -104,8 +105,10 @@ import _TestSupport
         #expect(difference(gram, expectedGram).relativeToMax < 1e-6, "\(path)/gram")
         let stats = try root.read("\(path)/stats", as: Double.self)
         let expectedStats = ActivationStatistics(of: expected).values
-        #expect(zip(stats.scalars, expectedStats).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
-        #expect(try root.dataset("\(path)/stats").stringsAttribute("names") == ActivationStatistics.names)
+        #expect(
+          zip(stats.scalars, expectedStats).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
+        #expect(
+          try root.dataset("\(path)/stats").stringsAttribute("names") == ActivationStatistics.names)
       }
     }
 
@@ -124,7 +127,10 @@ import _TestSupport
     #expect(try terms.stringsAttribute("names") == objective.termNames)
     #expect(
       try terms.stringsAttribute("names")
-        == ["style/gram/relu1_1", "style/gram/relu1_2", "content/content/relu1_2", "image/totalVariation"])
+        == [
+          "style/gram/relu1_1", "style/gram/relu1_2", "content/content/relu1_2",
+          "image/totalVariation",
+        ])
     #expect(try terms.doublesAttribute("weights") == [2, 2, 0.5, 0.1].map { Double(Float($0)) })
     let values = try terms.read(as: Double.self).scalars
     for (value, term) in zip(values, evaluation.terms) {
@@ -132,7 +138,8 @@ import _TestSupport
     }
     let total = try root.read("loss/total", as: Double.self)
     #expect(total.shape == [])
-    #expect(abs(total.scalars[0] - Double(evaluation.total.value.scalar)) <= 1e-6 * total.scalars[0])
+    #expect(
+      abs(total.scalars[0] - Double(evaluation.total.value.scalar)) <= 1e-6 * total.scalars[0])
     #expect(summary.totalLoss == total.scalars[0])
     let gradient = try root.readTensor("loss/gradient")
     let expectedGradient = gradients(of: evaluation.total, with: [x])[0]
@@ -150,14 +157,40 @@ import _TestSupport
     configuration.storeActivations = false
     configuration.loss = nil
     let output = setup.directory.file("small.h5")
-    try FeatureExtraction(configuration).run(writingTo: output, harnessVersion: "test", arguments: []) { _ in }
+    try FeatureExtraction(configuration).run(
+      writingTo: output, harnessVersion: "test", arguments: []
+    ) { _ in }
     let file = try HDF5File.open(output)
-    #expect(try file.root.datasetPaths().filter { $0.hasPrefix("images/") }.sorted() == [
-      "images/0/conv1_1/gram", "images/0/conv1_1/stats", "images/0/pool1/gram",
-      "images/0/pool1/stats", "images/0/relu1_1/gram", "images/0/relu1_1/stats",
-    ])
+    #expect(
+      try file.root.datasetPaths().filter { $0.hasPrefix("images/") }.sorted() == [
+        "images/0/conv1_1/gram", "images/0/conv1_1/stats", "images/0/pool1/gram",
+        "images/0/pool1/stats", "images/0/relu1_1/gram", "images/0/relu1_1/stats",
+      ])
     #expect(try !file.root.contains("loss"))
     try file.close()
+  }
+
+  @Test func compressedActivationsReadBackTheSame() throws {
+    let setup = try Setup()
+    var configuration = try setup.configuration(images: ["a"])
+    configuration.loss = nil
+    let plainPath = setup.directory.file("plain.h5")
+    let packedPath = setup.directory.file("packed.h5")
+    try FeatureExtraction(configuration).run(
+      writingTo: plainPath, harnessVersion: "test", arguments: []
+    ) { _ in }
+    configuration.compressActivations = true
+    try FeatureExtraction(configuration).run(
+      writingTo: packedPath, harnessVersion: "test", arguments: []
+    ) { _ in }
+    let plain = try HDF5File.open(plainPath)
+    let packed = try HDF5File.open(packedPath)
+    let path = "images/0/relu1_1/activation"
+    #expect(try plain.root.dataset(path).info().filters == [])
+    #expect(try packed.root.dataset(path).info().filters == ["shuffle", "deflate(4)"])
+    #expect(try plain.root.readTensor(path).scalars == packed.root.readTensor(path).scalars)
+    try plain.close()
+    try packed.close()
   }
 
   /// The second image overflows float32 in the x255 preprocessing: the run fails after the
@@ -168,7 +201,9 @@ import _TestSupport
     let output = setup.directory.file("failed.h5")
     let before = try setup.directory.contents()
     #expect {
-      try FeatureExtraction(configuration).run(writingTo: output, harnessVersion: "test", arguments: []) { _ in }
+      try FeatureExtraction(configuration).run(
+        writingTo: output, harnessVersion: "test", arguments: []
+      ) { _ in }
     } throws: { error in
       "\(error)".hasPrefix(setup.images + ":/huge: ") && "\(error)".contains("not finite")
     }
@@ -176,7 +211,9 @@ import _TestSupport
     // An existing output survives a failed run unchanged.
     try Data("previous".utf8).write(to: URL(fileURLWithPath: output))
     #expect(throws: FeatureExtractionError.self) {
-      try FeatureExtraction(configuration).run(writingTo: output, harnessVersion: "test", arguments: []) { _ in }
+      try FeatureExtraction(configuration).run(
+        writingTo: output, harnessVersion: "test", arguments: []
+      ) { _ in }
     }
     #expect(try String(contentsOfFile: output, encoding: .utf8) == "previous")
     #expect(try setup.directory.contents() == (before + ["failed.h5"]).sorted())
@@ -187,9 +224,12 @@ import _TestSupport
     let configuration = try setup.configuration(images: ["a"], content: "square")
     let output = setup.directory.file("mismatch.h5")
     #expect {
-      try FeatureExtraction(configuration).run(writingTo: output, harnessVersion: "test", arguments: []) { _ in }
+      try FeatureExtraction(configuration).run(
+        writingTo: output, harnessVersion: "test", arguments: []
+      ) { _ in }
     } throws: { error in
-      "\(error)".hasPrefix(setup.images + ":/square: the content image is [1, 3, 6, 6] but the first image")
+      "\(error)".hasPrefix(
+        setup.images + ":/square: the content image is [1, 3, 6, 6] but the first image")
     }
     #expect(!FileManager.default.fileExists(atPath: output))
   }
@@ -203,12 +243,14 @@ import _TestSupport
         output: missingDirectory, directory: setup.directory.file("no/such/dir"))
     ) {
       try FeatureExtraction(configuration).run(
-        writingTo: missingDirectory, harnessVersion: "test", arguments: []) { _ in }
+        writingTo: missingDirectory, harnessVersion: "test", arguments: []
+      ) { _ in }
     }
     configuration.weights = setup.directory.file("absent.h5")
     #expect(throws: FeatureExtractionError.missingWeights(configuration.weights)) {
       try FeatureExtraction(configuration).run(
-        writingTo: setup.directory.file("out.h5"), harnessVersion: "test", arguments: []) { _ in }
+        writingTo: setup.directory.file("out.h5"), harnessVersion: "test", arguments: []
+      ) { _ in }
     }
   }
 
@@ -218,7 +260,8 @@ import _TestSupport
     configuration.loss?.content = nil
     #expect(throws: FeatureExtractionError.missingTargetImage(term: "content", image: "content")) {
       try FeatureExtraction(configuration).run(
-        writingTo: setup.directory.file("x.h5"), harnessVersion: "test", arguments: []) { _ in }
+        writingTo: setup.directory.file("x.h5"), harnessVersion: "test", arguments: []
+      ) { _ in }
     }
   }
 }

@@ -1,8 +1,9 @@
 import Experiments
 import Foundation
-@testable import Store
 import TensorCore
 import Testing
+
+@testable import Store
 
 /// `ImageArgument`: parsing (`FILE.h5:/dataset` against plain paths), loading PNG, JPEG and HDF5
 /// datasets, and every error message.
@@ -21,19 +22,23 @@ import Testing
       try root.write(rampTensor([1, 3, 4, 5], offset: 0.1), to: "inputs/batched")
       try root.write(
         ShapedArray(shape: [3, 2, 2], scalars: (0..<12).map { Double($0) / 16 }), to: "float64")
-      try root.write(ShapedArray(shape: [3, 2, 2], scalars: [Int32](repeating: 1, count: 12)), to: "ints")
+      try root.write(
+        ShapedArray(shape: [3, 2, 2], scalars: [Int32](repeating: 1, count: 12)), to: "ints")
       try root.write(rampTensor([4, 2, 2]), to: "four_channels")
       try root.write(rampTensor([2, 3, 2, 2]), to: "batch_of_two")
       try root.write(rampTensor([3, 0, 2]), to: "empty", compression: .none)
       var nan = rampTensor([3, 2, 2])
-      nan.withUnsafeMutableBufferPointer { $0[5] = .nan; $0[9] = .infinity }
+      nan.withUnsafeMutableBufferPointer {
+        $0[5] = .nan; $0[9] = .infinity
+      }
       try root.write(nan, to: "nan")
       try root.write(rampTensor([3, 2, 2], offset: -0.5, step: 0.2), to: "out_of_range")
       try file.close()
       try writePNG(rampTensor([1, 3, 4, 6], step: 0.01), path: directory.file("picture.png"))
       try writePNG(rampTensor([1, 3, 2, 2]), path: directory.file("a:b.png"))
       let samples = (0..<(8 * 8 * 3)).map { UInt8($0 % 251) }
-      let jpeg = try encodeJPEG(samples, width: 8, height: 8, format: .rgb, quality: 95, path: "photo.jpg")
+      let jpeg = try encodeJPEG(
+        samples, width: 8, height: 8, format: .rgb, quality: 95, path: "photo.jpg")
       try Data(jpeg).write(to: URL(fileURLWithPath: directory.file("photo.jpg")))
       try directory.writeText("not an image\n", to: "notes.txt")
       try directory.writeText("not HDF5 either\n", to: "fake.h5")
@@ -130,7 +135,9 @@ import Testing
   /// Each bad argument and the start and a distinctive part of its message.
   static let errorCases: [(text: String, prefix: String, contains: String)] = [
     ("", "an image argument is empty", "FILE.h5:/path/to/dataset"),
-    ("DIR/images.h5:", "DIR/images.h5: no dataset path after ':'", "DIR/images.h5:/path/to/dataset"),
+    (
+      "DIR/images.h5:", "DIR/images.h5: no dataset path after ':'", "DIR/images.h5:/path/to/dataset"
+    ),
     ("DIR/missing.png", "DIR/missing.png: no such file", ""),
     ("DIR/notes.txt", "DIR/notes.txt: not a PNG or JPEG image", "6e 6f 74"),
     (

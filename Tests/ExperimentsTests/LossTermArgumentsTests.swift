@@ -26,14 +26,21 @@ import Testing
     #expect(term.target == .content)
   }
 
-  @Test(arguments: [
-    ("gramm", nil, #""gramm" is not a feature loss; did you mean "gram"?"#),
-    ("gram", "[1, 2]", "options of the gram loss: '[1, 2]' is not a JSON object"),
-    ("gram", #"{"weight": 3}"#, "options of the gram loss: weight are set by the command's own options"),
-    ("gram", #"{"normalisation": "hw"}"#, "options of the gram loss: unknown normalisation (it has: normalization)"),
-    ("content", #"{"scale": 2}"#, "options of the content loss: unknown scale (it has none)"),
-    ("gram", #"{"normalization": "cwh"}"#, "options of the gram loss: normalization: "),
-  ] as [(String, String?, String)])
+  @Test(
+    arguments: [
+      ("gramm", nil, #""gramm" is not a feature loss; did you mean "gram"?"#),
+      ("gram", "[1, 2]", "options of the gram loss: '[1, 2]' is not a JSON object"),
+      (
+        "gram", #"{"weight": 3}"#,
+        "options of the gram loss: weight are set by the command's own options"
+      ),
+      (
+        "gram", #"{"normalisation": "hw"}"#,
+        "options of the gram loss: unknown normalisation (it has: normalization)"
+      ),
+      ("content", #"{"scale": 2}"#, "options of the content loss: unknown scale (it has none)"),
+      ("gram", #"{"normalization": "cwh"}"#, "options of the gram loss: normalization: "),
+    ] as [(String, String?, String)])
   func badLossesAreExplained(_ c: (kind: String, options: String?, message: String)) {
     do {
       _ = try LossTermArguments.featureTerm(

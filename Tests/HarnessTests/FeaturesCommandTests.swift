@@ -12,7 +12,8 @@ import _TestSupport
   final class Directory {
     let path: String
     init() throws {
-      path = FileManager.default.temporaryDirectory
+      path =
+        FileManager.default.temporaryDirectory
         .appendingPathComponent("harness-features-\(UUID().uuidString.prefix(8))").path
       try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -65,7 +66,8 @@ import _TestSupport
         #expect(difference(stats, expected).relativeToMax < 1e-4, "\(path)/stats")
         if try golden.contains("\(group)/\(image)/gram/\(layer)") {
           let d = difference(
-            try root.readTensor("\(path)/gram"), try golden.readTensor("\(group)/\(image)/gram/\(layer)"))
+            try root.readTensor("\(path)/gram"),
+            try golden.readTensor("\(group)/\(image)/gram/\(layer)"))
           #expect(d.relativeToMax < 1e-4, "\(path)/gram: \(d)")
         }
         if try golden.contains("\(group)/\(image)/\(layer)/full") {
@@ -86,7 +88,8 @@ import _TestSupport
     let perLayer = try golden.read("\(group)/style_loss_per_layer", as: Double.self).scalars
     for (layer, expected) in zip(styleLayers, perLayer) {
       let value = try #require(byName["style/gram/\(layer)"])
-      #expect(abs(value - expected) / expected < 1e-4, "style/gram/\(layer): \(value) vs \(expected)")
+      #expect(
+        abs(value - expected) / expected < 1e-4, "style/gram/\(layer): \(value) vs \(expected)")
     }
     let style = styleLayers.compactMap { byName["style/gram/\($0)"] }.reduce(0, +)
     let checks: [(String, Double)] = [
@@ -98,7 +101,8 @@ import _TestSupport
       let expected = try golden.read("\(group)/\(name)", as: Double.self).scalars[0]
       #expect(abs(value - expected) / expected < 1e-4, "\(name): \(value) vs \(expected)")
     }
-    let gradient = difference(try root.readTensor("loss/gradient"), try golden.readTensor("\(group)/grad_a"))
+    let gradient = difference(
+      try root.readTensor("loss/gradient"), try golden.readTensor("\(group)/grad_a"))
     #expect(gradient.relativeL2 < c.gradientBudget, "loss/gradient: \(gradient)")
     try file.close()
     try reference.close()
@@ -112,7 +116,10 @@ import _TestSupport
       "--out", output,
     ])
     #expect(run.status != 0)
-    #expect(run.standardError.contains(#"--layers: "relu6_1" is not a VGG-19 layer; did you mean "relu5_1"?"#), "\(run.standardError)")
+    #expect(
+      run.standardError.contains(
+        #"--layers: "relu6_1" is not a VGG-19 layer; did you mean "relu5_1"?"#),
+      "\(run.standardError)")
     #expect(try directory.contents().isEmpty)
   }
 
@@ -145,14 +152,19 @@ import _TestSupport
     ])
     #expect(run.status != 0)
     #expect(run.standardError.contains("image 1/2 "), "\(run.standardError)")
-    #expect(run.standardError.contains("\(inputs):/huge: ") && run.standardError.contains("activations at relu1_1 are not finite"), "\(run.standardError)")
+    #expect(
+      run.standardError.contains("\(inputs):/huge: ")
+        && run.standardError.contains("activations at relu1_1 are not finite"),
+      "\(run.standardError)")
     #expect(try directory.contents() == ["inputs.h5"])
   }
 
   @Test func helpDocumentsTheLayout() throws {
     let run = try HarnessProcess.run(["features", "--help"])
     #expect(run.status == 0)
-    for part in ["/images/<i>/<layer>/gram", "/loss/terms", "/loss/gradient", "FILE.h5:/path/to/dataset"] {
+    for part in [
+      "/images/<i>/<layer>/gram", "/loss/terms", "/loss/gradient", "FILE.h5:/path/to/dataset",
+    ] {
       #expect(run.standardOutput.contains(part), "--help lacks \(part)")
     }
   }
