@@ -116,9 +116,8 @@ public struct FeatureExtraction {
           let features = network(Variable(input.image), taps: Set(settings.layers))
           try writeFeatures(features.mapValues(\.value), of: input, index: index, to: root)
         }
-        let seconds =
-          Double((clock.now - start).components.attoseconds) / 1e18
-          + Double((clock.now - start).components.seconds)
+        let elapsed = (clock.now - start).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         progress(line + String(format: " in %.2f s", seconds))
       }
     }
