@@ -13,7 +13,8 @@ public enum LossTermArguments {
   /// - Throws: `LossArgumentError`: unknown kind (with a did-you-mean), options that are not a
   ///   JSON object, unknown option keys, or options the loss rejects.
   public static func featureTerm(
-    kind: String, optionsJSON: String?, layers: [VGGLayer], weight: Float, target: TargetImage,
+    kind: String, optionsJSON: String?, layers: [VGGLayer], layerWeights: [Float]? = nil,
+    weight: Float, target: TargetImage, normalizeGradients: Bool = false,
     gramNormalization: GramLoss.Normalization = .chw
   ) throws(LossArgumentError) -> FeatureLossTerm {
     guard featureLossType(kind: kind) != nil else {
@@ -39,6 +40,8 @@ public enum LossTermArguments {
     object["layers"] = layers.map(\.rawValue)
     object["weight"] = Double(weight)
     object["target"] = target.rawValue
+    object["normalizeGradients"] = normalizeGradients
+    if let layerWeights { object["layerWeights"] = layerWeights.map(Double.init) }
     let term: FeatureLossTerm
     do {
       let data = try JSONSerialization.data(withJSONObject: object)

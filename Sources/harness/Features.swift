@@ -155,7 +155,7 @@ struct Features: ParsableCommand {
 
   /// The configuration the options describe; every bad name is a `ValidationError`.
   func makeConfiguration() throws -> FeatureExtractionConfiguration {
-    let written = try Self.layers(layers, option: "--layers")
+    let written = try layerList(layers, option: "--layers")
     var loss: FeatureLossConfiguration?
     if !style.isEmpty || content != nil {
       var terms: [FeatureLossTerm] = []
@@ -164,14 +164,14 @@ struct Features: ParsableCommand {
           terms.append(
             try LossTermArguments.featureTerm(
               kind: styleLoss, optionsJSON: styleLossOptions,
-              layers: try Self.layers(styleLayers, option: "--style-layers"), weight: styleWeight,
+              layers: try layerList(styleLayers, option: "--style-layers"), weight: styleWeight,
               target: .style, gramNormalization: gramNormalization))
         }
         if content != nil {
           terms.append(
             try LossTermArguments.featureTerm(
               kind: ContentLoss.kind, optionsJSON: nil,
-              layers: try Self.layers(contentLayers, option: "--content-layers"),
+              layers: try layerList(contentLayers, option: "--content-layers"),
               weight: contentWeight, target: .content))
         }
       } catch let error as LossArgumentError {
@@ -188,31 +188,8 @@ struct Features: ParsableCommand {
       images: images, layers: written, padding: padding, pooling: pooling,
       gramNormalization: gramNormalization,
       resizing: size.map { ImageResizing(size: max($0, 1), mode: resize) },
-      weights: weights ?? Self.defaultWeights, storeActivations: !noActivations,
+      weights: weights ?? defaultWeightsPath, storeActivations: !noActivations,
       compressActivations: compress, loss: loss)
-  }
-
-  /// `$TEXTURE_NETS_DATA/vgg19_normalised.h5`, else `data/vgg19_normalised.h5`.
-  static var defaultWeights: String {
-    if let folder = ProcessInfo.processInfo.environment["TEXTURE_NETS_DATA"], !folder.isEmpty {
-      return folder + "/vgg19_normalised.h5"
-    }
-    return "data/vgg19_normalised.h5"
-  }
-
-  /// Comma-separated layer names; an unknown one is a `ValidationError` with a did-you-mean.
-  static func layers(_ text: String, option: String) throws -> [VGGLayer] {
-    var result: [VGGLayer] = []
-    for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-      do {
-        let layer = try VGGLayer(named: name)
-        if !result.contains(layer) { result.append(layer) }
-      } catch {
-        throw ValidationError("\(option): \(error)")
-      }
-    }
-    if result.isEmpty { throw ValidationError("\(option): no layer given") }
-    return result
   }
 
   /// `--style-blend` as numbers, one per `--style`.
@@ -231,7 +208,3 @@ struct Features: ParsableCommand {
   }
 }
 
-extension VGG19.Padding: ExpressibleByArgument {}
-extension VGG19.Pooling: ExpressibleByArgument {}
-extension GramLoss.Normalization: ExpressibleByArgument {}
-extension ImageResizing.Mode: ExpressibleByArgument {}

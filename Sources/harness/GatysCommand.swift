@@ -18,10 +18,10 @@ struct GatysCommand: ParsableCommand {
       them with --style-blend); the image starts from the content.
 
       Loss (weights apply to these normalisations, not neural-style's): each style layer adds \
-      style-weight x layer-weight x mean((G - G_style)^2), G = F F^T / (C H W) (--style-loss-option \
-      normalization=hw|gatys for others); each content layer adds content-weight x mean((F - F_c)^2); \
+      style-weight x layer-weight x mean((G - G_style)^2), G = F F^T / (C H W) \
+      (--gram-normalization hw|gatys for the others); each content layer adds content-weight x mean((F - F_c)^2); \
       TV adds tv-weight x mean of squared neighbour differences. Other formulations: \
-      --style-loss KIND with --style-loss-option key=value.
+      --style-loss KIND with --style-loss-options '{"key": value}'.
 
       Examples:
         harness gatys --style data/textures/pebble.png --size 256 --iterations 500 --out results/gatys/pebble
@@ -103,8 +103,11 @@ struct GatysCommand: ParsableCommand {
   @Option(help: "The style loss formulation (gram, meanStd, slicedWasserstein, mmd, ...).")
   var styleLoss: String = "gram"
 
-  @Option(help: "An option of the style loss, key=value (repeatable), e.g. normalization=chw.")
-  var styleLossOption: [String] = []
+  @Option(help: "Options of the style loss as a JSON object, e.g. '{\"projections\": 64}'.")
+  var styleLossOptions: String?
+
+  @Option(help: "The Gram matrix normalisation: chw (G/(CHW), the reference), hw, or gatys (1/(4N^2M^2)).")
+  var gramNormalization: GramLoss.Normalization = .chw
 
   @Flag(help: "Divide each layer's gradient by its L1 norm (neural-style's -normalize_gradients).")
   var normalizeGradients = false
@@ -131,7 +134,7 @@ struct GatysCommand: ParsableCommand {
   var stopAtLoss: Double?
 
   @Option(help: "The VGG-19 weights (HDF5 from harness import-weights).")
-  var weights: String = "data/vgg19_normalised.h5"
+  var weights: String = defaultWeightsPath
 
   @Option(help: "Worker threads (default: OPENBLAS_NUM_THREADS, else every core).")
   var threads: Int?
@@ -149,10 +152,10 @@ struct GatysCommand: ParsableCommand {
     let problems = configuration.problems()
     guard problems.isEmpty else { throw GatysError.invalidConfiguration(problems) }
 
-    let styleImages = try configuration.styles.map { try ImageArgument($0).load() }
-    let contentImage = try configuration.content.map { try ImageArgument($0).load() }
+    let styleImages = try configuration.styles.map { try load($0) }
+    let contentImage = try configuration.content.map { try load($0) }
     var initialImage: Tensor?
-    if case .image(let path) = configuration.initialization { initialImage = try ImageArgument(path).load() }
+    if case .image(let path) = configuration.initialization { initialImage = try load(path) }
     let inputs = GatysInputs.prepare(
       styles: styleImages, content: contentImage, initialImage: initialImage, configuration: configuration)
     let deepest = configuration.taps.max() ?? .relu5_1
@@ -177,7 +180,7 @@ struct GatysCommand: ParsableCommand {
 
   /// The configuration these options describe, every default filled in.
   func resolvedConfiguration() throws -> GatysConfiguration {
-    let blend = try styleBlend.map { try numbers($0, option: "--style-blend") } ?? styles.map { _ in 1 }
+    let blend = try styleBlend.map { try numberList($0, option: "--style-blend") } ?? styles.map { _ in 1 }
     let initialization: GatysInitialization
     switch self.`init` ?? (content == nil ? "random" : "content") {
     case "random": initialization = .random(distribution: initDistribution, scale: initScale)
@@ -191,20 +194,26 @@ struct GatysCommand: ParsableCommand {
     default: throw ValidationError("--line-search: expected none or strong-wolfe, got '\(lineSearch)'")
     }
     var featureTerms: [FeatureLossTerm] = []
-    if styleWeight != 0 {
-      featureTerms.append(
-        try LossTermParser.term(
-          kind: styleLoss, options: styleLossOption,
-          layers: try layers(styleLayers, option: "--style-layers"),
-          layerWeights: try styleLayerWeights.map { try numbers($0, option: "--style-layer-weights") },
-          weight: styleWeight, target: .style, normalizeGradients: normalizeGradients))
-    }
-    if content != nil && contentWeight != 0 {
-      featureTerms.append(
-        try LossTermParser.term(
-          kind: ContentLoss.kind, options: [], layers: try layers(contentLayers, option: "--content-layers"),
-          layerWeights: try contentLayerWeights.map { try numbers($0, option: "--content-layer-weights") },
-          weight: contentWeight, target: .content, normalizeGradients: normalizeGradients))
+    do {
+      if styleWeight != 0 {
+        featureTerms.append(
+          try LossTermArguments.featureTerm(
+            kind: styleLoss, optionsJSON: styleLossOptions,
+            layers: try layerList(styleLayers, option: "--style-layers"),
+            layerWeights: try styleLayerWeights.map { try numberList($0, option: "--style-layer-weights") },
+            weight: styleWeight, target: .style, normalizeGradients: normalizeGradients,
+            gramNormalization: gramNormalization))
+      }
+      if content != nil && contentWeight != 0 {
+        featureTerms.append(
+          try LossTermArguments.featureTerm(
+            kind: ContentLoss.kind, optionsJSON: nil,
+            layers: try layerList(contentLayers, option: "--content-layers"),
+            layerWeights: try contentLayerWeights.map { try numberList($0, option: "--content-layer-weights") },
+            weight: contentWeight, target: .content, normalizeGradients: normalizeGradients))
+      }
+    } catch let error as LossArgumentError {
+      throw ValidationError("--style-loss: \(error)")
     }
     let imageTerms = tvWeight != 0 ? [ImageLossTerm(TotalVariationLoss(), weight: tvWeight)] : []
     return GatysConfiguration(
@@ -219,6 +228,13 @@ struct GatysCommand: ParsableCommand {
       stopAtLoss: stopAtLoss, weights: weights)
   }
 
+  /// Loads an image argument, printing its range warning if any.
+  private func load(_ argument: String) throws -> Tensor {
+    let loaded = try ImageArgument(parsing: argument).load()
+    if let warning = loaded.rangeWarning { printError("warning: \(warning)") }
+    return loaded.image
+  }
+
   private func defaultOutput() -> String {
     let formatter = DateFormatter()
     formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
@@ -227,33 +243,3 @@ struct GatysCommand: ParsableCommand {
   }
 }
 
-/// Comma-separated numbers, or a validation error naming the option.
-func numbers(_ text: String, option: String) throws -> [Float] {
-  try text.split(separator: ",").map { part in
-    guard let value = Float(part.trimmingCharacters(in: .whitespaces)) else {
-      throw ValidationError("\(option): '\(part)' is not a number")
-    }
-    return value
-  }
-}
-
-/// Comma-separated VGG layer names, or the did-you-mean error.
-func layers(_ text: String, option: String) throws -> [VGGLayer] {
-  try text.split(separator: ",").map { part in
-    do {
-      return try VGGLayer(named: part.trimmingCharacters(in: .whitespaces))
-    } catch {
-      throw ValidationError("\(option): \(error)")
-    }
-  }
-}
-
-extension NoiseDistribution: ExpressibleByArgument {}
-extension GatysOptimizer.Kind: ExpressibleByArgument {}
-extension VGG19.Pooling: ExpressibleByArgument {}
-extension VGG19.Padding: ExpressibleByArgument {}
-
-/// Writes a line to standard error.
-func printError(_ text: String) {
-  FileHandle.standardError.write(Data((text + "\n").utf8))
-}

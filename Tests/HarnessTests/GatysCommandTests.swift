@@ -136,7 +136,7 @@ struct GatysCommandTests {
     (["--style", "FIXTURE", "--style-layers", "relu1_1,relu9_1"], "did you mean"),
     (["--style", "FIXTURE", "--style-weight=-1"], "must be non-negative"),
     ([] as [String], "needs at least one style image"),
-    (["--style", "FIXTURE", "--style-loss-option", "normalisation=hw"], "did you mean 'normalization'"),
+    (["--style", "FIXTURE", "--style-loss-options", #"{"normalisation": "hw"}"#], "unknown normalisation (it has: normalization)"),
   ])
   func badInputGetsOneClearMessage(_ c: (arguments: [String], message: String)) throws {
     let out = try temporaryDirectory().appendingPathComponent("run")
