@@ -28,7 +28,8 @@ let package = Package(
       linkerSettings: [.linkedLibrary("dl")]),
 
     // Swift layers, lowest first.
-    .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+    .target(name: "CSystem"),
+    .target(name: "TensorCore", dependencies: ["COpenBLAS", "CSystem"]),
     .target(name: "Store", dependencies: ["TensorCore", "CHDF5", "CPNG", "CTurboJPEG", "CZlib"]),
     .target(name: "Autodiff", dependencies: ["TensorCore"]),
     .target(name: "NN", dependencies: ["Autodiff", "Store"]),

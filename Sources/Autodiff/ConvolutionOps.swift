@@ -25,6 +25,17 @@ public func conv2d(
     activation: activation)
 }
 
+/// `slot += gradient` (or `slot = gradient` when empty).
+func addInto(_ slot: inout Tensor?, _ gradient: Tensor) {
+  if var existing = slot {
+    slot = nil
+    existing.add(gradient)
+    slot = existing
+  } else {
+    slot = gradient
+  }
+}
+
 private func convolution(
   _ x: Variable, filter: ConvolutionFilter, weight: Variable?, bias: Variable?, biasValue: Tensor?,
   geometry: ConvolutionGeometry, activation: FusedActivation
@@ -41,25 +52,21 @@ private func convolution(
   var inputs = [x]
   if let weight { inputs.append(weight) }
   if let bias { inputs.append(bias) }
-  return Variable(y, inputs: inputs) { dy in
+  let weightSlot = weight == nil ? nil : 1
+  let biasSlot = bias == nil ? nil : (weight == nil ? 1 : 2)
+  return Variable(y, inputs: inputs) { dy, slots in
     if let mask { mask.apply(to: &dy) }
-    let dx =
-      needsInput
-      ? convolutionBackwardInput(dy, filter: filter, inputShape: inputShape, geometry: geometry)
-      : nil
-    var result: [Tensor?] = [dx]
-    if weight != nil || bias != nil {
-      var dWeight: Tensor?
-      var dBias: Tensor?
-      if let savedInput {
-        let filterGradients = convolutionBackwardFilter(
-          dy, input: savedInput, filterShape: filter.shape, geometry: geometry)
-        dWeight = needsWeight ? filterGradients.filter : nil
-        dBias = needsBias ? filterGradients.bias : nil
-      }
-      if weight != nil { result.append(dWeight) }
-      if bias != nil { result.append(dBias) }
+    if needsInput {
+      // Written straight into the input's accumulated gradient when it has one.
+      slots[0] = convolutionBackwardInput(
+        dy, filter: filter, inputShape: inputShape, geometry: geometry,
+        accumulatingInto: slots[0].take())
     }
-    return result
+    if let savedInput {
+      let gradients = convolutionBackwardFilter(
+        dy, input: savedInput, filterShape: filter.shape, geometry: geometry)
+      if needsWeight, let weightSlot { addInto(&slots[weightSlot], gradients.filter) }
+      if needsBias, let biasSlot { addInto(&slots[biasSlot], gradients.bias) }
+    }
   }
 }

@@ -41,18 +41,33 @@ public func gradients(of root: Variable, seed: Tensor, with variables: [Variable
     node.parents = []
     guard var gradient = node.gradient else { continue }
     if !wanted.contains(ObjectIdentifier(node)) { node.gradient = nil }
-    let inputGradients = pullback(&gradient)
-    precondition(
-      inputGradients.count == parents.count,
-      "pullback returned \(inputGradients.count) gradients for \(parents.count) inputs")
-    for (parent, inputGradient) in zip(parents, inputGradients) {
-      guard let parent, let inputGradient else { continue }
-      if var accumulated = parent.gradient {
-        parent.gradient = nil  // keep `accumulated` uniquely referenced: add in place
-        accumulated.add(inputGradient)
-        parent.gradient = accumulated
-      } else {
-        parent.gradient = inputGradient
+    switch pullback {
+    case .returning(let pullback):
+      let inputGradients = pullback(&gradient)
+      precondition(
+        inputGradients.count == parents.count,
+        "pullback returned \(inputGradients.count) gradients for \(parents.count) inputs")
+      for (parent, inputGradient) in zip(parents, inputGradients) {
+        guard let parent, let inputGradient else { continue }
+        accumulate(inputGradient, into: parent)
+      }
+    case .accumulating(let pullback):
+      // Hand each parent's gradient so far to the op (taken off the node, so the op owns the
+      // only reference and can add in place); a parent listed twice gets it in its first slot.
+      var slots: [Tensor?] = []
+      var handed: Set<ObjectIdentifier> = []
+      for parent in parents {
+        if let parent, handed.insert(ObjectIdentifier(parent)).inserted {
+          slots.append(parent.gradient)
+          parent.gradient = nil
+        } else {
+          slots.append(nil)
+        }
+      }
+      pullback(&gradient, &slots)
+      for (parent, slot) in zip(parents, slots) {
+        guard let parent, let slot else { continue }
+        accumulate(slot, into: parent)
       }
     }
   }
@@ -64,6 +79,17 @@ public func gradients(of root: Variable, seed: Tensor, with variables: [Variable
   }
   for node in reachable { node.gradient = nil }
   return result
+}
+
+/// Adds `gradient` to what `node` has accumulated (in place when it holds the only reference).
+private func accumulate(_ gradient: Tensor, into node: TapeNode) {
+  if var accumulated = node.gradient {
+    node.gradient = nil  // keep `accumulated` uniquely referenced: add in place
+    accumulated.add(gradient)
+    node.gradient = accumulated
+  } else {
+    node.gradient = gradient
+  }
 }
 
 /// The value and gradient of a scalar function at `point`: `(f(x), ∇f(x))`.

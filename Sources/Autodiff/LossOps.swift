@@ -5,10 +5,31 @@ import TensorCore
 /// differ (C·H·W in texture_nets and neural-style, H·W in pystiche, 1 in Gatys et al.).
 ///
 /// - Reference: Gatys, Ecker and Bethge 2015, eq. 1.
+///
+/// The backward pass writes the gradient over the saved features (they are needed by nothing
+/// else by then), so it allocates no feature-sized buffer.
 public func gram(_ x: Variable, normalizer: Float) -> Variable {
-  let features = x.value
-  return Variable(gramForward(features, normalizer: normalizer), inputs: [x]) { dG in
-    [gramBackward(dG, features: features, normalizer: normalizer)]
+  let value = gramForward(x.value, normalizer: normalizer)
+  guard x.requiresGradient else { return Variable(value) }
+  let saved = SavedTensor(x.value)
+  return Variable(value, inputs: [x]) { dG in
+    var features = saved.take()
+    gramBackward(dG, replacingFeatures: &features, normalizer: normalizer)
+    return [features]
+  }
+}
+
+/// A tensor a pullback takes back exactly once, so that it holds the only reference and can
+/// overwrite it in place (pullbacks run once: a graph is differentiated once).
+final class SavedTensor: @unchecked Sendable {
+  private var tensor: Tensor?
+
+  init(_ tensor: Tensor) { self.tensor = tensor }
+
+  func take() -> Tensor {
+    guard let tensor else { preconditionFailure("a saved tensor was taken twice: a graph is differentiated once") }
+    self.tensor = nil
+    return tensor
   }
 }
 
@@ -17,12 +38,20 @@ public func meanSquaredError(_ x: Variable, target: Tensor) -> Variable {
   precondition(
     x.shape == target.shape,
     "meanSquaredError: input \(x.shape) and target \(target.shape) differ")
-  let input = x.value
-  let value = TensorCore.meanSquaredError(input, target)
-  let scale = 2 / Float(max(input.count, 1))
+  let value = TensorCore.meanSquaredError(x.value, target)
+  guard x.requiresGradient else { return Variable(Tensor(scalar: Float(value))) }
+  let saved = SavedTensor(x.value)
+  let scale = 2 / Float(max(x.value.count, 1))
   return Variable(Tensor(scalar: Float(value)), inputs: [x]) { dy in
+    // 2 (x − target) / count, written over the saved input.
+    var input = saved.take()
     let factor = scale * dy.scalar
-    return [input.zipMap(target) { factor * ($0 - $1) }]
+    input.withUnsafeMutableBufferPointer { values in
+      target.withUnsafeBufferPointer { targetValues in
+        for i in values.indices { values[i] = factor * (values[i] - targetValues[i]) }
+      }
+    }
+    return [input]
   }
 }
 

@@ -36,7 +36,26 @@ public struct Variable: @unchecked Sendable {
   ) {
     self.value = value
     if inputs.contains(where: { $0.node != nil }) {
-      node = TapeNode(parents: inputs.map(\.node), pullback: pullback)
+      node = TapeNode(parents: inputs.map(\.node), pullback: .returning(pullback))
+    } else {
+      node = nil
+    }
+  }
+
+  /// The result of an op whose pullback adds its input gradients into the gradients accumulated
+  /// so far: `accumulatingPullback(&dy, &slots)` receives in `slots[i]` input i's gradient so far
+  /// (nil when none has reached it yet, or when it needs none) and must add its contribution
+  /// there (or set it when nil; leave it nil for inputs that need no gradient). An op can then
+  /// write its input gradient straight into the existing buffer instead of allocating a new one
+  /// that is added afterwards (the VGG-19 backward pass saves one activation-sized buffer per
+  /// layer this way).
+  public init(
+    _ value: Tensor, inputs: [Variable],
+    accumulatingPullback: @escaping (inout Tensor, inout [Tensor?]) -> Void
+  ) {
+    self.value = value
+    if inputs.contains(where: { $0.node != nil }) {
+      node = TapeNode(parents: inputs.map(\.node), pullback: .accumulating(accumulatingPullback))
     } else {
       node = nil
     }
@@ -52,6 +71,14 @@ public struct Variable: @unchecked Sendable {
   public var detached: Variable { Variable(value) }
 }
 
+/// The two ways an op can send gradients back (see `Variable`'s initialisers).
+enum Pullback {
+  /// Returns one gradient per input; the tape adds each to what the input has accumulated.
+  case returning((inout Tensor) -> [Tensor?])
+  /// Adds into the accumulated gradients itself.
+  case accumulating((inout Tensor, inout [Tensor?]) -> Void)
+}
+
 /// A node of the tape: the pullback of the op that made a variable and its inputs' nodes.
 final class TapeNode: @unchecked Sendable {
   private static let counter = Atomic<Int>(0)
@@ -59,10 +86,10 @@ final class TapeNode: @unchecked Sendable {
   /// Creation order; a node's parents always have smaller orders (a topological order).
   let order: Int
   var parents: [TapeNode?]
-  var pullback: ((inout Tensor) -> [Tensor?])?
+  var pullback: Pullback?
   var gradient: Tensor?
 
-  init(parents: [TapeNode?], pullback: ((inout Tensor) -> [Tensor?])?) {
+  init(parents: [TapeNode?], pullback: Pullback?) {
     order = TapeNode.counter.wrappingAdd(1, ordering: .relaxed).newValue
     self.parents = parents
     self.pullback = pullback

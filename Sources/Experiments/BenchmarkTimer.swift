@@ -20,6 +20,8 @@ public struct BenchmarkRecord: Codable, Equatable, Sendable {
   public var discarded_runs: Int
   /// Free-form detail (the GEMM shape, the loss value, ...).
   public var note: String?
+  /// For memory cases: the peak resident set size (VmHWM) of a fresh process, MiB.
+  public var peak_rss_mib: Double?
 }
 
 /// Times closures the way the PyTorch reference's `bench_torch.py` does: warm-up runs, then runs
@@ -48,6 +50,11 @@ public struct BenchmarkTimer: Sendable {
     maximumAttempts = 3 * runs
   }
 
+  /// Whether `filter` lets case `name` run.
+  public func includes(_ name: String) -> Bool {
+    filter.map { $0.contains { name.contains($0) } } ?? true
+  }
+
   /// Times `body`; returns wall-clock milliseconds of the kept runs and the clean/discarded counts.
   public func measure(_ body: () -> Void) -> (milliseconds: [Double], clean: Int, discarded: Int) {
     for _ in 0..<warmup { body() }
@@ -73,7 +80,7 @@ public struct BenchmarkTimer: Sendable {
   public func record(
     _ name: String, flops: Double? = nil, threads: Int, note: String? = nil, _ body: () -> Void
   ) -> BenchmarkRecord? {
-    if let filter, !filter.contains(where: { name.contains($0) }) { return nil }
+    if !includes(name) { return nil }
     let (times, clean, discarded) = measure(body)
     let sorted = times.sorted()
     let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]

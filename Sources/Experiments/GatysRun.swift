@@ -37,6 +37,9 @@ public struct GatysSummary: Codable, Sendable {
   public var secondsPerIteration: Double
   /// The process's peak resident memory (VmHWM) at the end, MiB.
   public var peakResidentMiB: Double
+  /// The most tensor memory (large buffers) in use at once, MiB: the working set the peak RSS
+  /// holds beyond the runtime, the libraries and the buffer pool's slack.
+  public var peakTensorMiB: Double
   /// With `stopAtLoss`: the iteration and the seconds at which the loss first fell below it.
   public var reachedLossAtIteration: Int?
   public var reachedLossAfterSeconds: Double?
@@ -161,7 +164,9 @@ public final class GatysRun {
     var summary = GatysSummary(
       stopReason: .completed, iterations: 0, evaluations: optimizer.evaluationCount,
       initialLoss: first.loss, finalLoss: first.loss, seconds: 0, secondsPerIteration: 0,
-      peakResidentMiB: ProcessMemory.peakResidentMiB, outputDirectory: directory.path)
+      peakResidentMiB: ProcessMemory.peakResidentMiB,
+      peakTensorMiB: Double(BufferPool.shared.peakLiveBytes) / 1_048_576,
+      outputDirectory: directory.path)
     var progress = ProgressBar(total: configuration.optimizer.iterations, printEvery: configuration.printEvery)
     if let diverged = nonFiniteTerms(first.loss) {
       summary.stopReason = .diverged
@@ -210,6 +215,7 @@ public final class GatysRun {
     summary.seconds = monotonicSeconds() - start
     summary.secondsPerIteration = iteration > 0 ? summary.seconds / Double(iteration) : 0
     summary.peakResidentMiB = ProcessMemory.peakResidentMiB
+    summary.peakTensorMiB = Double(BufferPool.shared.peakLiveBytes) / 1_048_576
     provenance.finished = Provenance.timestamp()
 
     try root.write(lastGoodImage, to: "result/image")

@@ -117,6 +117,17 @@ public struct KernelBenchmark {
     try runNetwork(network, label: "", report: report)
   }
 
+  /// The descriptor cases with real weights (`harness bench descriptor`): forward to relu5_1 and
+  /// forward + input backward through the style and content losses, at each of `sizes`.
+  public static func runDescriptor(
+    weights: String, sizes: [Int], timer: BenchmarkTimer, report: (BenchmarkRecord?) -> Void
+  ) throws {
+    let network = try VGG19.load(from: weights)
+    for size in sizes {
+      try KernelBenchmark(size: size, timer: timer).runNetwork(network, label: "", report: report)
+    }
+  }
+
   /// The whole-network cases for `network`: `vgg_fwd_relu5_1_<size><label>` and
   /// `vgg_fwd_bwd_input_<size><label>`.
   public func runNetwork(_ network: VGG19, label: String, report: (BenchmarkRecord?) -> Void) throws(VGGWeightsError) {

@@ -36,10 +36,30 @@ public func convolutionForward(
 /// The gradient of `convolutionForward` (without activation) with respect to its input:
 /// `dInput[n, i, y, x] = Σ dOut[n, o, y', x'] · W[o, i, ky, kx]` over `s·y' + ky − p = y`,
 /// `s·x' + kx − p = x`, with the padding's gradient folded back. `[N, I, H, W]`.
+///
+/// With `accumulatingInto`, returns that tensor plus the gradient; the stride-1 zero-padding
+/// kernel adds straight into its storage (no second activation-sized buffer).
 public func convolutionBackwardInput(
   _ outputGradient: Tensor, filter: ConvolutionFilter, inputShape: Shape,
-  geometry: ConvolutionGeometry
+  geometry: ConvolutionGeometry, accumulatingInto existing: consuming Tensor? = nil
 ) -> Tensor {
+  if var existing = existing.take() {
+    precondition(
+      existing.shape == inputShape,
+      "convolutionBackwardInput: accumulating into \(existing.shape), input is \(inputShape)")
+    if usesShiftedGEMMs(filter: filter, geometry: geometry) && geometry.paddingMode == .zero {
+      existing.makeUnique()
+      shiftedConvolution(
+        outputGradient, taps: .backward(filter), bias: nil,
+        padding: PaddingAmount(geometry.kernelSize - 1 - geometry.padding), paddingMode: .zero,
+        activation: .identity, accumulatingInto: existing)
+      return existing
+    }
+    existing.add(
+      convolutionBackwardInput(
+        outputGradient, filter: filter, inputShape: inputShape, geometry: geometry))
+    return existing
+  }
   let (n, c, h, w) = inputShape.nchw
   checkConvolution(
     "convolutionBackwardInput", inputChannels: c, h: h, w: w, filter: filter, bias: nil,

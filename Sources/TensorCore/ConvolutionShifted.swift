@@ -45,10 +45,13 @@ enum ShiftedTaps {
 /// `[N, M, H + 2p − k + 1, W + 2q − k + 1]`, M and K as `taps` says.
 ///
 /// Each tile pads only the band of input rows it reads (`rows + k − 1` padded rows of every
-/// channel) into its worker's workspace: no padded copy of the whole input is ever made.
+/// channel) into its worker's workspace: no padded copy of the whole input is ever made. With
+/// `accumulatingInto` (a uniquely held tensor of the output's shape) the result is added into it
+/// instead of being written to a new tensor.
+@discardableResult
 func shiftedConvolution(
   _ input: Tensor, taps: ShiftedTaps, bias: Tensor?, padding: PaddingAmount,
-  paddingMode: PaddingMode, activation: FusedActivation
+  paddingMode: PaddingMode, activation: FusedActivation, accumulatingInto target: Tensor? = nil
 ) -> Tensor {
   let (n, reduction, h, w) = input.shape.nchw
   precondition(reduction == taps.reductionChannels, "shiftedConvolution: channel mismatch")
@@ -59,7 +62,14 @@ func shiftedConvolution(
   let paddedWidth = w + 2 * padding.horizontal
   let outputHeight = paddedHeight - k + 1
   let outputWidth = paddedWidth - k + 1
-  let output = Tensor(uninitialized: [n, m, outputHeight, outputWidth])
+  let output = target ?? Tensor(uninitialized: [n, m, outputHeight, outputWidth])
+  precondition(
+    output.shape == [n, m, outputHeight, outputWidth],
+    "shiftedConvolution: accumulating into \(output.shape), output is \(Shape([n, m, outputHeight, outputWidth]))")
+  // When accumulating, `output` shares the caller's uniquely held storage (it called
+  // makeUnique), and the epilogue adds into it through the pointer.
+  let accumulate = target != nil
+  precondition(!accumulate || activation == .identity, "shiftedConvolution: accumulate with an activation")
   let tiling = RowTiling(
     images: n, rows: outputHeight, rowLength: paddedWidth, channels: m, threads: Parallel.threads)
   let bandRows = tiling.rowsPerTile + k - 1
@@ -108,6 +118,8 @@ func shiftedConvolution(
               let source = accumulator.pointer + o * columns + r * paddedWidth
               let destination = imageOutput + (o * outputHeight + firstRow + r) * outputWidth
               switch activation {
+              case .identity where accumulate:
+                for x in 0..<outputWidth { destination[x] += source[x] + shift }
               case .identity:
                 for x in 0..<outputWidth { destination[x] = source[x] + shift }
               case .relu:

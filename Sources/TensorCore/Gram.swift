@@ -35,6 +35,51 @@ public func gramForward(_ x: Tensor, normalizer: Float) -> Tensor {
   return output
 }
 
+/// The gradient of `gramForward` written over the features themselves:
+/// `F ← (dG + dGᵀ) F / normalizer`, by blocks of positions through a small workspace, so no
+/// second feature-sized buffer is needed (the VGG-19 backward pass holds one less activation).
+/// Copies first if `features` shares its storage. `[N, C, H, W]`.
+public func gramBackward(
+  _ gramGradient: Tensor, replacingFeatures features: inout Tensor, normalizer: Float
+) {
+  let (n, c, h, w) = features.shape.nchw
+  precondition(
+    gramGradient.shape == [n, c, c],
+    "gramBackward: gradient \(gramGradient.shape) does not match features \(features.shape)")
+  features.makeUnique()
+  let positions = h * w
+  let block = 1024
+  let blocks = (positions + block - 1) / block
+  let base = features.storage.pointer
+  var symmetric = [Float](repeating: 0, count: c * c)
+  gramGradient.withUnsafeBufferPointer { gradient in
+    for image in 0..<n {
+      let g = gradient.baseAddress! + image * c * c
+      for i in 0..<c {
+        for j in 0..<c { symmetric[i * c + j] = (g[i * c + j] + g[j * c + i]) / normalizer }
+      }
+      let plane = base + image * c * positions
+      symmetric.withUnsafeBufferPointer { s in
+        let sBase = s.baseAddress!
+        Parallel.forEach(blocks) { range in
+          let workspace = TensorStorage(count: c * block)
+          for index in range {
+            let start = index * block
+            let width = min(block, positions - start)
+            BLAS.sgemm(
+              m: c, n: width, k: c, a: sBase, lda: c, b: plane + start, ldb: positions,
+              c: workspace.pointer, ldc: width)
+            for channel in 0..<c {
+              (plane + channel * positions + start).update(
+                from: workspace.pointer + channel * width, count: width)
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 /// The gradient of `gramForward`: `dF = (dG + dGᵀ) F / normalizer`. `[N, C, H, W]`.
 public func gramBackward(_ gramGradient: Tensor, features x: Tensor, normalizer: Float) -> Tensor {
   let (n, c, h, w) = x.shape.nchw

@@ -8,11 +8,15 @@ struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Time the engine's kernels and the VGG-19 descriptor.",
     discussion: """
-      Cases (run on a quiet machine: any other busy process takes one of the two cores):
-        kernels   each VGG-19 convolution shape up to conv5_1 (forward, input gradient, weight \
-      gradient, and the plain sgemm of the same GEMM), then VGG-19 to relu5_1 with random \
+      Suites (run on a quiet machine: any other busy process takes one of the two cores):
+        kernels     each VGG-19 convolution shape up to conv5_1 (forward, input gradient, \
+      weight gradient, and the plain sgemm of the same GEMM), then VGG-19 to relu5_1 with random \
       weights: forward, and forward + backward to the input through 5 Gram losses and the \
       relu4_2 content loss (the reference's vgg_fwd_relu5_1_<size>, vgg_fwd_bwd_input_<size>).
+        descriptor  the same two whole-network cases with the real weights, at --sizes.
+        gatys       L-BFGS style transfer in a fresh `harness gatys` process per size: seconds \
+      per iteration and peak RSS (the reference's gatys_lbfgs_iter_<size>, rss_gatys_<size>).
+        all         kernels, descriptor and gatys.
 
       Each case is warmed up, then timed until --runs clean runs are collected; a run is clean \
       when other processes used < 5% of a core during it (as bench_torch.py). Times are the median \
@@ -22,11 +26,20 @@ struct Bench: ParsableCommand {
         python ../shared/reference/bench_torch.py --weights W.h5 --only vgg_fwd --skip-rss
       """)
 
-  @Argument(help: "Which cases: kernels.")
+  @Argument(help: "Which cases: kernels, descriptor, gatys or all.")
   var suite: String = "kernels"
 
-  @Option(help: "Input size (square).")
+  @Option(help: "Input size of the kernels suite (square).")
   var size: Int = 256
+
+  @Option(help: "Sizes of the descriptor and gatys suites, comma-separated.")
+  var sizes: String = "256,512"
+
+  @Option(help: "L-BFGS iterations per gatys run (the reference uses 110: a full history).")
+  var gatysIterations: Int = 110
+
+  @Option(help: "The VGG-19 weights for the descriptor and gatys suites.")
+  var weights: String = defaultWeightsPath
 
   @Option(help: "Clean runs per case.")
   var runs: Int = 7
@@ -58,18 +71,33 @@ struct Bench: ParsableCommand {
     let report: (BenchmarkRecord?) -> Void = { record in
       guard let record else { return }
       records.append(record)
-      let rate = record.gflops.map { String(format: "%7.1f GFLOP/s", $0) } ?? ""
+      let rate =
+        record.peak_rss_mib.map { String(format: "peak RSS %.0f MiB", $0) }
+        ?? record.gflops.map { String(format: "%7.1f GFLOP/s", $0) } ?? ""
       print(String(format: "%-28@ %9.2f ms (%.2f-%.2f)  %@  %d/%d clean  %@",
                    record.case as NSString, record.median_ms, record.min_ms, record.max_ms,
                    rate as NSString, record.clean_runs, record.clean_runs + record.discarded_runs,
                    (record.note ?? "") as NSString))
       fflush(nil)
     }
-    switch suite {
-    case "kernels":
+    let sizeList = try numberList(sizes, option: "--sizes").map { Int($0) }
+    guard ["kernels", "descriptor", "gatys", "all"].contains(suite) else {
+      throw ValidationError("unknown benchmark suite '\(suite)'; expected kernels, descriptor, gatys or all")
+    }
+    if suite == "kernels" || suite == "all" {
       try KernelBenchmark(size: size, timer: timer).run(report: report)
-    default:
-      throw ValidationError("unknown benchmark suite '\(suite)'; expected: kernels")
+    }
+    if suite == "descriptor" || suite == "all" {
+      try KernelBenchmark.runDescriptor(weights: weights, sizes: sizeList, timer: timer, report: report)
+    }
+    if suite == "gatys" || suite == "all" {
+      let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+      let benchmark = GatysBenchmark(
+        executable: executable, weights: weights, iterations: gatysIterations, threads: Parallel.threads)
+      for size in sizeList
+      where timer.includes("gatys_lbfgs_iter_\(size)") || timer.includes("rss_gatys_\(size)") {
+        try benchmark.run(size: size, report: report)
+      }
     }
     if let json {
       let document = BenchmarkDocument(machine: machine, records: records)

@@ -169,8 +169,9 @@ struct GatysCommand: ParsableCommand {
     run.showsProgress = !quiet
     let summary = try run.run()
     print("\(summary.stopReason.rawValue): \(summary.iterations) iterations, \(summary.evaluations) evaluations, "
-      + String(format: "%.2f s (%.3f s/iteration), loss %.4e -> %.4e, peak RSS %.0f MiB",
-               summary.seconds, summary.secondsPerIteration, summary.initialLoss, summary.finalLoss, summary.peakResidentMiB))
+      + String(format: "%.2f s (%.3f s/iteration), loss %.4e -> %.4e, peak RSS %.0f MiB (tensors %.0f MiB)",
+               summary.seconds, summary.secondsPerIteration, summary.initialLoss, summary.finalLoss,
+               summary.peakResidentMiB, summary.peakTensorMiB))
     if let iteration = summary.reachedLossAtIteration, let seconds = summary.reachedLossAfterSeconds {
       print(String(format: "reached loss < %g at iteration %d after %.2f s", stopAtLoss ?? 0, iteration, seconds))
     }

@@ -4,6 +4,12 @@ import TensorCore
 /// The `harness` command line: a thin front over the Experiments target.
 @main
 struct Harness: ParsableCommand {
+  /// Tunes the allocator (see `MemoryTuning`), then parses and runs the command.
+  static func main() {
+    MemoryTuning.apply()
+    main(nil)
+  }
+
   static let configuration = CommandConfiguration(
     commandName: "harness",
     abstract: "Texture Networks (Ulyanov et al. 2016) against Gatys et al. optimisation, on the CPU.",

@@ -67,6 +67,16 @@ let gradientCases: [GradientCase] =
     convolutionCase("1x1", channels: 5, outputs: 3, size: 3, kernel: 1, stride: 1, mode: .zero),
     convolutionCase("relu", channels: 3, outputs: 4, size: 4, kernel: 3, stride: 1, mode: .zero, activation: .relu),
     GradientCase(
+      name: "conv2d into an accumulated input gradient (shifted)", inputNames: ["x", "w"],
+      inputs: { [uniform([1, 33, 4, 4], "acc x"), uniform([33, 33, 3, 3], "acc w", low: -0.1, high: 0.1)] },
+      apply: { v in conv2d(v[0], weight: v[1], bias: nil, geometry: ConvolutionGeometry(kernelSize: 3)) + v[0] }),
+    GradientCase(
+      name: "conv2d into an accumulated input gradient (reflect)", inputNames: ["x", "w"],
+      inputs: { [uniform([1, 3, 5, 5], "acc2 x"), uniform([3, 3, 3, 3], "acc2 w", low: -0.3, high: 0.3)] },
+      apply: { v in
+        conv2d(v[0], weight: v[1], bias: nil, geometry: ConvolutionGeometry(kernelSize: 3, paddingMode: .reflect)) + v[0]
+      }),
+    GradientCase(
       name: "relu", inputNames: ["x"], inputs: { [awayFromZero([2, 3, 4, 5], "relu")] },
       apply: { relu($0[0]) }),
     GradientCase(

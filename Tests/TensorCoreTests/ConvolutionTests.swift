@@ -101,6 +101,22 @@ let convolutionCases: [ConvolutionCase] = PaddingMode.allCases.flatMap { mode in
     #expect(db.relativeToMax < tolerance, "bias gradient \(c.testDescription): \(db)")
   }
 
+  @Test(arguments: convolutionCases)
+  func inputGradientAccumulatesIntoAnExistingOne(_ c: ConvolutionCase) {
+    let (x, w, _, dOut) = inputs(c)
+    var random = RandomStream(seed: 8, name: "existing")
+    let existing = random.uniformTensor(x.shape)
+    let shared = existing
+    let sum = convolutionBackwardInput(
+      dOut, filter: ConvolutionFilter(w), inputShape: x.shape, geometry: c.geometry,
+      accumulatingInto: existing)
+    let naive = NaiveConvolution.backwardInput(dOut, weight: w, inputShape: x.shape, geometry: c.geometry)
+    let d = difference(sum, naive + shared)
+    #expect(d.relativeToMax < tolerance, "accumulated input gradient \(c.testDescription): \(d)")
+    // A tensor sharing the storage is not written through (copy on write).
+    #expect(shared.scalars == existing.scalars)
+  }
+
   @Test func filterLayoutRoundTrips() {
     var random = RandomStream(seed: 1, name: "filter")
     let w = random.uniformTensor([5, 4, 3, 3])
