@@ -21,11 +21,20 @@ public enum TestData {
     dataFolder.appendingPathComponent("vgg19_normalised.h5").path
   }
 
-  /// `../shared/reference/fixtures` next to the repository (`$TEXTURE_NETS_SHARED` overrides the
-  /// `shared` folder).
+  /// The shared folder holding `reference/fixtures`: `$TEXTURE_NETS_SHARED`, else the first
+  /// `shared` folder with a `reference` inside, beside the repository or beside one of its
+  /// ancestors (`../shared` for the usual checkout).
   public static var sharedFolder: URL {
     if let folder = ProcessInfo.processInfo.environment["TEXTURE_NETS_SHARED"], !folder.isEmpty {
       return URL(fileURLWithPath: folder)
+    }
+    var directory = repositoryRoot
+    while directory.path != "/" {
+      let candidate = directory.deletingLastPathComponent().appendingPathComponent("shared")
+      if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("reference").path) {
+        return candidate
+      }
+      directory = directory.deletingLastPathComponent()
     }
     return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
   }
