@@ -15,7 +15,8 @@ func pointCloud(_ features: Tensor) -> Tensor {
       for image in 0..<n {
         for channel in 0..<c {
           for position in 0..<m {
-            destination[channel * n * m + image * m + position] = source[(image * c + channel) * m + position]
+            destination[channel * n * m + image * m + position] =
+              source[(image * c + channel) * m + position]
           }
         }
       }

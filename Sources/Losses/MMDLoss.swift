@@ -2,7 +2,7 @@ import Autodiff
 import TensorCore
 
 /// Maximum mean discrepancy between the image's and the exemplar's feature points (Li, Wang,
-/// Liu and Hou 2017, "Demystifying Neural Style Transfer", eq. 8–10; Gretton et al. 2012).
+/// Liu and Hou, "Demystifying Neural Style Transfer", IJCAI 2017; Gretton et al. 2012).
 ///
 /// An image's features `[N, C, H, W]` are M = H·W points f_i in R^C, the exemplar's M' points
 /// t_j. Each evaluation draws S = min(`samples`, M) of the image's positions and S' = min(`samples`,
@@ -43,13 +43,16 @@ public struct MMDLoss: FeatureLoss {
       let container = try decoder.singleValueContainer()
       if let sigma = try? container.decode(Float.self) {
         guard sigma > 0 else {
-          throw DecodingError.dataCorruptedError(in: container, debugDescription: "bandwidth must be positive, got \(sigma)")
+          throw DecodingError.dataCorruptedError(
+            in: container, debugDescription: "bandwidth must be positive, got \(sigma)")
         }
         self = .fixed(sigma)
       } else if let name = try? container.decode(String.self), name == "adaptive" {
         self = .adaptive
       } else {
-        throw DecodingError.dataCorruptedError(in: container, debugDescription: "bandwidth must be a positive number (σ) or \"adaptive\"")
+        throw DecodingError.dataCorruptedError(
+          in: container, debugDescription: "bandwidth must be a positive number (σ) or \"adaptive\""
+        )
       }
     }
 
@@ -93,7 +96,9 @@ public struct MMDLoss: FeatureLoss {
       let container = try decoder.container(keyedBy: CodingKeys.self)
       samples = try container.decode(Int.self, forKey: .samples)
       guard samples > 0 else {
-        throw DecodingError.dataCorruptedError(forKey: .samples, in: container, debugDescription: "samples must be positive, got \(samples)")
+        throw DecodingError.dataCorruptedError(
+          forKey: .samples, in: container,
+          debugDescription: "samples must be positive, got \(samples)")
       }
       let name = try container.decode(String.self, forKey: .kernel)
       switch name {
@@ -101,17 +106,22 @@ public struct MMDLoss: FeatureLoss {
         let degree = try container.decode(Int.self, forKey: .degree)
         let scale = try container.decode(Float.self, forKey: .scale)
         guard degree >= 1 else {
-          throw DecodingError.dataCorruptedError(forKey: .degree, in: container, debugDescription: "degree must be at least 1, got \(degree)")
+          throw DecodingError.dataCorruptedError(
+            forKey: .degree, in: container,
+            debugDescription: "degree must be at least 1, got \(degree)")
         }
         guard scale > 0 else {
-          throw DecodingError.dataCorruptedError(forKey: .scale, in: container, debugDescription: "scale must be positive, got \(scale)")
+          throw DecodingError.dataCorruptedError(
+            forKey: .scale, in: container, debugDescription: "scale must be positive, got \(scale)")
         }
-        kernel = .polynomial(degree: degree, offset: try container.decode(Float.self, forKey: .offset), scale: scale)
+        kernel = .polynomial(
+          degree: degree, offset: try container.decode(Float.self, forKey: .offset), scale: scale)
       case "gaussian":
         kernel = .gaussian(bandwidth: try container.decode(Bandwidth.self, forKey: .bandwidth))
       default:
         throw DecodingError.dataCorruptedError(
-          forKey: .kernel, in: container, debugDescription: "\"\(name)\" is not an MMD kernel (known: polynomial, gaussian)")
+          forKey: .kernel, in: container,
+          debugDescription: "\"\(name)\" is not an MMD kernel (known: polynomial, gaussian)")
       }
     }
 
@@ -142,7 +152,8 @@ public struct MMDLoss: FeatureLoss {
     precondition(options.samples > 0, "mmd: samples must be positive, got \(options.samples)")
     switch options.kernel {
     case .polynomial(let degree, _, let scale):
-      precondition(degree >= 1 && scale > 0, "mmd: polynomial degree \(degree) (≥ 1), scale \(scale) (> 0)")
+      precondition(
+        degree >= 1 && scale > 0, "mmd: polynomial degree \(degree) (≥ 1), scale \(scale) (> 0)")
     case .gaussian(.fixed(let sigma)):
       precondition(sigma > 0, "mmd: bandwidth must be positive, got \(sigma)")
     case .gaussian(.adaptive):
@@ -171,7 +182,8 @@ public struct MMDLoss: FeatureLoss {
       "mmd loss: target \(target.shape) does not fit features \(x.shape)")
     let m = h * w
     // The exemplar's sample, drawn first, then each image's.
-    let targetPositions = samplePositions(options.samples, of: points.shape[3], using: &context.random)
+    let targetPositions = samplePositions(
+      options.samples, of: points.shape[3], using: &context.random)
     let kernel = options.kernel
     let exemplar = KernelSample(
       points, positions: targetPositions, channels: c, stride: points.shape[3], kernel: kernel)
@@ -190,10 +202,12 @@ public struct MMDLoss: FeatureLoss {
       let dX = evaluation.gradient(image: sample, exemplar: exemplar)
       let s = positions.count
       gradient?.withUnsafeMutableBufferPointer { result in
-        for channel in 0..<c {
-          let row = (image * c + channel) * m
-          for (j, position) in positions.enumerated() {
-            result[row + position] = dX[channel * s + j] / Float(n)
+        dX.withUnsafeBufferPointer { values in
+          for channel in 0..<c {
+            let row = (image * c + channel) * m
+            for (j, position) in positions.enumerated() {
+              result[row + position] = values[channel * s + j] / Float(n)
+            }
           }
         }
       }

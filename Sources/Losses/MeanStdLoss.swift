@@ -1,8 +1,9 @@
 import Autodiff
 import TensorCore
 
-/// Mean and standard-deviation matching (BN-statistics matching, Li, Wang, Liu and Hou 2017,
-/// "Demystifying Neural Style Transfer", §4.2; the AdaIN statistics of Huang and Belongie 2017).
+/// Mean and standard-deviation matching: the BN-statistics matching of Li, Wang, Liu and Hou,
+/// "Demystifying Neural Style Transfer" (IJCAI 2017), and the AdaIN statistics of Huang and
+/// Belongie, "Arbitrary Style Transfer in Real-time with Adaptive Instance Normalization" (ICCV 2017).
 ///
 /// With μ_c and σ_c = sqrt(var_c + ε) the mean and standard deviation of channel c over the H·W
 /// positions (biased variance, as batch normalisation), for features `[N, C, H, W]`:
@@ -32,7 +33,8 @@ public struct MeanStdLoss: FeatureLoss {
       epsilon = try container.decode(Float.self, forKey: .epsilon)
       guard epsilon >= 0 else {
         throw DecodingError.dataCorruptedError(
-          forKey: .epsilon, in: container, debugDescription: "epsilon must be non-negative, got \(epsilon)")
+          forKey: .epsilon, in: container,
+          debugDescription: "epsilon must be non-negative, got \(epsilon)")
       }
     }
   }
@@ -117,7 +119,9 @@ func channelMoments(_ x: Tensor, epsilon: Float) -> Tensor {
           var lanes = SIMD4<Double>()
           var i = start
           while i + 4 <= start + plane {
-            lanes += SIMD4(Double(values[i]), Double(values[i + 1]), Double(values[i + 2]), Double(values[i + 3]))
+            lanes += SIMD4(
+              Double(values[i]), Double(values[i + 1]), Double(values[i + 2]), Double(values[i + 3])
+            )
             i += 4
           }
           var total = lanes.sum()
@@ -129,7 +133,10 @@ func channelMoments(_ x: Tensor, epsilon: Float) -> Tensor {
           lanes = SIMD4<Double>()
           i = start
           while i + 4 <= start + plane {
-            let d = SIMD4(Double(values[i]), Double(values[i + 1]), Double(values[i + 2]), Double(values[i + 3])) - mean
+            let d =
+              SIMD4(
+                Double(values[i]), Double(values[i + 1]), Double(values[i + 2]),
+                Double(values[i + 3])) - mean
             lanes += d * d
             i += 4
           }

@@ -13,6 +13,8 @@ struct Bench: ParsableCommand {
       gradient, and the plain sgemm of the same GEMM), then VGG-19 to relu5_1 with random \
       weights: forward, and forward + backward to the input through 5 Gram losses and the \
       relu4_2 content loss (the reference's vgg_fwd_relu5_1_<size>, vgg_fwd_bwd_input_<size>).
+        losses    one forward + backward of each feature loss (gram, meanStd, slicedWasserstein, \
+      mmd) on [1, 512, 32, 32] and [1, 64, 256, 256] features (loss_<kind>_<C>x<H>); --size is unused.
 
       Each case is warmed up, then timed until --runs clean runs are collected; a run is clean \
       when other processes used < 5% of a core during it (as bench_torch.py). Times are the median \
@@ -22,7 +24,7 @@ struct Bench: ParsableCommand {
         python ../shared/reference/bench_torch.py --weights W.h5 --only vgg_fwd --skip-rss
       """)
 
-  @Argument(help: "Which cases: kernels.")
+  @Argument(help: "Which cases: kernels or losses.")
   var suite: String = "kernels"
 
   @Option(help: "Input size (square).")
@@ -68,8 +70,10 @@ struct Bench: ParsableCommand {
     switch suite {
     case "kernels":
       try KernelBenchmark(size: size, timer: timer).run(report: report)
+    case "losses":
+      LossBenchmark(timer: timer).run(report: report)
     default:
-      throw ValidationError("unknown benchmark suite '\(suite)'; expected: kernels")
+      throw ValidationError("unknown benchmark suite '\(suite)'; expected: kernels, losses")
     }
     if let json {
       let document = BenchmarkDocument(machine: machine, records: records)

@@ -47,9 +47,12 @@ import _TestSupport
     let loss = mmd(.polynomial(degree: 2, offset: 0, scale: 1), samples: 16)
     let gram = GramLoss(options: .init(normalization: .hw))
     var context = LossContext(random: RandomStream(seed: 1, name: "losses"))
-    let expected = 16 * gram(Variable(x), target: gram.target(from: exemplar), context: &context).value.scalar
+    let expected =
+      16 * gram(Variable(x), target: gram.target(from: exemplar), context: &context).value.scalar
     let actual = value(loss, x, loss.target(from: exemplar))
-    #expect(expected > 1e-3 && abs(actual - expected) <= 1e-4 * expected, "mmd \(actual), 16 · gram \(expected)")
+    #expect(
+      expected > 1e-3 && abs(actual - expected) <= 1e-4 * expected,
+      "mmd \(actual), 16 · gram \(expected)")
   }
 
   @Test(arguments: [
@@ -60,7 +63,8 @@ import _TestSupport
     let x = features([1, 5, 4, 4], "mmd identical")
     let loss = mmd(c.kernel)
     #expect(abs(value(loss, x, loss.target(from: x))) < 1e-5, "\(c.name)")
-    #expect(value(loss, x, loss.target(from: features([1, 5, 4, 4], "mmd other"))) > 1e-3, "\(c.name)")
+    #expect(
+      value(loss, x, loss.target(from: features([1, 5, 4, 4], "mmd other"))) > 1e-3, "\(c.name)")
   }
 
   @Test(arguments: [
@@ -78,7 +82,9 @@ import _TestSupport
       var context = LossContext(random: RandomStream(seed: 3, name: "losses"))
       return 10 * loss(v[0], target: target, context: &context)
     }
-    for r in results { #expect(r.relativeError < LossGradientTests.tolerance, "mmd \(c.name): \(r)") }
+    for r in results {
+      #expect(r.relativeError < LossGradientTests.tolerance, "mmd \(c.name): \(r)")
+    }
   }
 
   @Test func subsamplesComeFromTheRunsStream() {
@@ -91,7 +97,9 @@ import _TestSupport
     var context = LossContext(random: RandomStream(seed: 4, name: "losses"))
     let input = Variable(x, requiresGradient: true)
     let g = gradients(of: loss(input, target: target, context: &context), with: [input])[0]
-    let touched = (0..<25).filter { position in (0..<3).contains { g.scalars[$0 * 25 + position] != 0 } }
+    let touched = (0..<25).filter { position in
+      (0..<3).contains { g.scalars[$0 * 25 + position] != 0 }
+    }
     #expect(touched.count == 6)
   }
 
@@ -107,10 +115,15 @@ import _TestSupport
   @Test func optionsCoding() throws {
     let decoder = JSONDecoder()
     func term(_ fields: String) throws -> FeatureLossTerm {
-      try decoder.decode(FeatureLossTerm.self, from: Data(#"{"kind": "mmd", "layers": ["relu1_1"], "weight": 1, \#(fields)}"#.utf8))
+      try decoder.decode(
+        FeatureLossTerm.self,
+        from: Data(#"{"kind": "mmd", "layers": ["relu1_1"], "weight": 1, \#(fields)}"#.utf8))
     }
-    let polynomial = try term(#""kernel": "polynomial", "degree": 2, "offset": 0, "scale": 1, "samples": 512"#)
-    #expect((polynomial.loss as? MMDLoss)?.options == .init(kernel: .polynomial(degree: 2, offset: 0, scale: 1), samples: 512))
+    let polynomial = try term(
+      #""kernel": "polynomial", "degree": 2, "offset": 0, "scale": 1, "samples": 512"#)
+    #expect(
+      (polynomial.loss as? MMDLoss)?.options
+        == .init(kernel: .polynomial(degree: 2, offset: 0, scale: 1), samples: 512))
     let gaussian = try term(#""kernel": "gaussian", "bandwidth": 2.5, "samples": 64"#)
     #expect((gaussian.loss as? MMDLoss)?.options.kernel == .gaussian(bandwidth: .fixed(2.5)))
     let adaptive = try term(#""kernel": "gaussian", "bandwidth": "adaptive", "samples": 64"#)
@@ -119,7 +132,8 @@ import _TestSupport
       let encoded = try JSONEncoder().encode(decoded)
       #expect(try decoder.decode(FeatureLossTerm.self, from: encoded) == decoded)
       // Only the kernel's own parameters are written.
-      let keys = Set((try JSONSerialization.jsonObject(with: encoded) as? [String: Any] ?? [:]).keys)
+      let keys = Set(
+        (try JSONSerialization.jsonObject(with: encoded) as? [String: Any] ?? [:]).keys)
       #expect(keys.contains("degree") == (decoded == polynomial))
       #expect(keys.contains("bandwidth") == (decoded != polynomial))
     }

@@ -34,7 +34,8 @@ import _TestSupport
     let loss = MeanStdLoss(options: .init(epsilon: 1e-5))
     // The target comes from a map of another size: only statistics are compared.
     let target = loss.target(from: features([1, 3, 6, 2], "meanStd target"))
-    let results = checkGradients(names: ["features"], at: [features([2, 3, 4, 5], "meanStd")]) { v in
+    let results = checkGradients(names: ["features"], at: [features([2, 3, 4, 5], "meanStd")]) {
+      v in
       var context = LossContext(random: RandomStream(seed: 1, name: "losses"))
       return 10 * loss(v[0], target: target, context: &context)
     }
@@ -62,19 +63,26 @@ import _TestSupport
     let values = x.scalars
     var moved = values
     for channel in 0..<4 {
-      for (to, from) in permutation.enumerated() { moved[channel * 30 + to] = values[channel * 30 + from] }
+      for (to, from) in permutation.enumerated() {
+        moved[channel * 30 + to] = values[channel * 30 + from]
+      }
     }
     let a = loss(Variable(x), target: target, context: &context).value.scalar
-    let b = loss(Variable(Tensor(shape: x.shape, scalars: moved)), target: target, context: &context).value.scalar
+    let b = loss(
+      Variable(Tensor(shape: x.shape, scalars: moved)), target: target, context: &context
+    ).value.scalar
     #expect(a > 0.01 && abs(a - b) <= 1e-6 * a)
   }
 
   @Test mutating func batchesAverageOverImages() {
     let loss = MeanStdLoss()
     let target = loss.target(from: f)
-    let single = loss(Variable(Tensor(zeros: [1, 2, 1, 2])), target: target, context: &context).value.scalar
+    let single = loss(Variable(Tensor(zeros: [1, 2, 1, 2])), target: target, context: &context)
+      .value.scalar
     let batch = Tensor(shape: [2, 2, 1, 2], scalars: [1, 3, 2, 2, 0, 0, 0, 0])
-    #expect(abs(loss(Variable(batch), target: target, context: &context).value.scalar - single / 2) < 1e-6)
+    #expect(
+      abs(loss(Variable(batch), target: target, context: &context).value.scalar - single / 2) < 1e-6
+    )
   }
 
   @Test func blendingAveragesTheStatistics() {
@@ -85,7 +93,8 @@ import _TestSupport
   }
 
   @Test func optionsCoding() throws {
-    let json = #"{"kind": "meanStd", "layers": ["relu1_1", "relu2_1"], "weight": 2, "epsilon": 0.001}"#
+    let json =
+      #"{"kind": "meanStd", "layers": ["relu1_1", "relu2_1"], "weight": 2, "epsilon": 0.001}"#
     let term = try JSONDecoder().decode(FeatureLossTerm.self, from: Data(json.utf8))
     #expect((term.loss as? MeanStdLoss)?.options == .init(epsilon: 0.001))
     let again = try JSONDecoder().decode(FeatureLossTerm.self, from: try JSONEncoder().encode(term))
@@ -94,7 +103,8 @@ import _TestSupport
     for bad in [#""weight": 1"#, #""weight": 1, "epsilon": -1"#] {
       #expect(throws: DecodingError.self) {
         _ = try JSONDecoder().decode(
-          FeatureLossTerm.self, from: Data(#"{"kind": "meanStd", "layers": ["relu1_1"], \#(bad)}"#.utf8))
+          FeatureLossTerm.self,
+          from: Data(#"{"kind": "meanStd", "layers": ["relu1_1"], \#(bad)}"#.utf8))
       }
     }
   }

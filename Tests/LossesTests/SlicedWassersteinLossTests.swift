@@ -36,14 +36,18 @@ import _TestSupport
     var out = [Float](repeating: 0, count: 3)
     let sorted: [Float] = [0, 10]
     sorted.withUnsafeBufferPointer { s in
-      out.withUnsafeMutableBufferPointer { o in resampleQuantiles(s.baseAddress!, count: 2, into: o.baseAddress!, count: 3) }
+      out.withUnsafeMutableBufferPointer { o in
+        resampleQuantiles(s.baseAddress!, count: 2, into: o.baseAddress!, count: 3)
+      }
     }
     #expect(out == [0, 5, 10])
     // Four points read at 2 quantiles: fractional indices 0.5 and 2.5.
     var two = [Float](repeating: 0, count: 2)
     let four: [Float] = [0, 1, 2, 4]
     four.withUnsafeBufferPointer { s in
-      two.withUnsafeMutableBufferPointer { o in resampleQuantiles(s.baseAddress!, count: 4, into: o.baseAddress!, count: 2) }
+      two.withUnsafeMutableBufferPointer { o in
+        resampleQuantiles(s.baseAddress!, count: 4, into: o.baseAddress!, count: 2)
+      }
     }
     #expect(two == [0.5, 3])
   }
@@ -59,7 +63,9 @@ import _TestSupport
       var context = LossContext(random: RandomStream(seed: 3, name: "losses"))
       return 10 * loss(v[0], target: target, context: &context)
     }
-    for r in results { #expect(r.relativeError < LossGradientTests.tolerance, "slicedWasserstein \(c.name): \(r)") }
+    for r in results {
+      #expect(r.relativeError < LossGradientTests.tolerance, "slicedWasserstein \(c.name): \(r)")
+    }
   }
 
   @Test func identicalPointSetsAndPermutations() {
@@ -72,7 +78,9 @@ import _TestSupport
     let values = x.scalars
     var moved = values
     for channel in 0..<8 {
-      for (to, from) in permutation.enumerated() { moved[channel * 42 + to] = values[channel * 42 + from] }
+      for (to, from) in permutation.enumerated() {
+        moved[channel * 42 + to] = values[channel * 42 + from]
+      }
     }
     let shuffled = Tensor(shape: x.shape, scalars: moved)
     #expect(value(loss, shuffled, loss.target(from: x)) < 1e-10)
@@ -131,32 +139,37 @@ import _TestSupport
       values[8] = -.leastNonzeroMagnitude
     }
     let sorter = RadixSorter(capacity: count)
-    defer { sorter.deallocate() }
     var sorted = [Float](repeating: 0, count: count)
     var order = [Int32](repeating: 0, count: count)
     values.withUnsafeBufferPointer { v in
       sorted.withUnsafeMutableBufferPointer { s in
-        order.withUnsafeMutableBufferPointer { o in sorter.sort(v.baseAddress!, count: count, into: s.baseAddress!, order: o.baseAddress!) }
+        order.withUnsafeMutableBufferPointer { o in
+          sorter.sort(v.baseAddress!, count: count, into: s.baseAddress!, order: o.baseAddress!)
+        }
       }
     }
     #expect(sorted == values.sorted())
     // The order is a permutation that reproduces the sorted values, stable on ties.
     #expect(Set(order).count == count)
     #expect(order.map { values[Int($0)] } == sorted)
-    for i in 1..<max(count, 1) where sorted[i] == sorted[i - 1] && sorted[i].sign == sorted[i - 1].sign {
+    for i in 1..<max(count, 1)
+    where sorted[i] == sorted[i - 1] && sorted[i].sign == sorted[i - 1].sign {
       #expect(order[i] > order[i - 1])
     }
   }
 
   @Test func optionsCoding() throws {
-    let json = #"{"kind": "slicedWasserstein", "layers": ["relu1_1"], "weight": 1, "projections": 32}"#
+    let json =
+      #"{"kind": "slicedWasserstein", "layers": ["relu1_1"], "weight": 1, "projections": 32}"#
     let term = try JSONDecoder().decode(FeatureLossTerm.self, from: Data(json.utf8))
     #expect((term.loss as? SlicedWassersteinLoss)?.options == .init(projections: 32))
-    #expect(try JSONDecoder().decode(FeatureLossTerm.self, from: try JSONEncoder().encode(term)) == term)
+    #expect(
+      try JSONDecoder().decode(FeatureLossTerm.self, from: try JSONEncoder().encode(term)) == term)
     for bad in [#""weight": 1"#, #""weight": 1, "projections": 0"#] {
       #expect(throws: DecodingError.self) {
         _ = try JSONDecoder().decode(
-          FeatureLossTerm.self, from: Data(#"{"kind": "slicedWasserstein", "layers": ["relu1_1"], \#(bad)}"#.utf8))
+          FeatureLossTerm.self,
+          from: Data(#"{"kind": "slicedWasserstein", "layers": ["relu1_1"], \#(bad)}"#.utf8))
       }
     }
   }
