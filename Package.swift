@@ -38,7 +38,7 @@ let package = Package(
     .executableTarget(
       name: "harness",
       dependencies: [
-        "Experiments", "Store", "TensorCore",
+        "Experiments", "Losses", "NN", "Store", "TensorCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Appends metric rows to an HDF5 store until killed: the child process of StoreTests' kill -9 test.

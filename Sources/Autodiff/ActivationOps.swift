@@ -5,7 +5,10 @@ public func relu(_ x: Variable) -> Variable {
   let y = reluForward(x.value)
   guard x.requiresGradient else { return Variable(y) }
   let mask = BitMask(positive: y)
-  return Variable(y, inputs: [x]) { dy in [mask.select(dy)] }
+  return Variable(y, inputs: [x]) { dy in
+    mask.apply(to: &dy)
+    return [dy]
+  }
 }
 
 /// Leaky ReLU, `x > 0 ? x : slope · x` (texture_nets uses `nn.LeakyReLU()`, slope 0.01); any
@@ -14,5 +17,8 @@ public func leakyReLU(_ x: Variable, slope: Float) -> Variable {
   let y = leakyReLUForward(x.value, slope: slope)
   guard x.requiresGradient else { return Variable(y) }
   let mask = BitMask(positive: x.value)
-  return Variable(y, inputs: [x]) { dy in [mask.select(dy, otherwise: slope)] }
+  return Variable(y, inputs: [x]) { dy in
+    mask.apply(to: &dy, otherwise: slope)
+    return [dy]
+  }
 }

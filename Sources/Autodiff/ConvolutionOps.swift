@@ -41,8 +41,8 @@ private func convolution(
   var inputs = [x]
   if let weight { inputs.append(weight) }
   if let bias { inputs.append(bias) }
-  return Variable(y, inputs: inputs) { outputGradient in
-    let dy = mask.map { $0.select(outputGradient) } ?? outputGradient
+  return Variable(y, inputs: inputs) { dy in
+    if let mask { mask.apply(to: &dy) }
     let dx =
       needsInput
       ? convolutionBackwardInput(dy, filter: filter, inputShape: inputShape, geometry: geometry)

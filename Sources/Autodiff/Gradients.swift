@@ -39,9 +39,9 @@ public func gradients(of root: Variable, seed: Tensor, with variables: [Variable
     let parents = node.parents
     node.pullback = nil
     node.parents = []
-    guard let gradient = node.gradient else { continue }
+    guard var gradient = node.gradient else { continue }
     if !wanted.contains(ObjectIdentifier(node)) { node.gradient = nil }
-    let inputGradients = pullback(gradient)
+    let inputGradients = pullback(&gradient)
     precondition(
       inputGradients.count == parents.count,
       "pullback returned \(inputGradients.count) gradients for \(parents.count) inputs")

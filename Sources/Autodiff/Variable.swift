@@ -27,10 +27,12 @@ public struct Variable: @unchecked Sendable {
   }
 
   /// The result of an op: `value`, differentiated through `pullback`, which maps the gradient of
-  /// `value` to one gradient per input (in `inputs` order; nil where no gradient is needed).
+  /// `value` to one gradient per input (in `inputs` order; nil where no gradient is needed). The
+  /// pullback may overwrite the gradient it is given (it is the only holder during the backward
+  /// pass, so in-place work such as masking costs no copy).
   /// When no input needs a gradient, the result is a constant and nothing is recorded.
   public init(
-    _ value: Tensor, inputs: [Variable], pullback: @escaping (Tensor) -> [Tensor?]
+    _ value: Tensor, inputs: [Variable], pullback: @escaping (inout Tensor) -> [Tensor?]
   ) {
     self.value = value
     if inputs.contains(where: { $0.node != nil }) {
@@ -57,10 +59,10 @@ final class TapeNode: @unchecked Sendable {
   /// Creation order; a node's parents always have smaller orders (a topological order).
   let order: Int
   var parents: [TapeNode?]
-  var pullback: ((Tensor) -> [Tensor?])?
+  var pullback: ((inout Tensor) -> [Tensor?])?
   var gradient: Tensor?
 
-  init(parents: [TapeNode?], pullback: ((Tensor) -> [Tensor?])?) {
+  init(parents: [TapeNode?], pullback: ((inout Tensor) -> [Tensor?])?) {
     order = TapeNode.counter.wrappingAdd(1, ordering: .relaxed).newValue
     self.parents = parents
     self.pullback = pullback

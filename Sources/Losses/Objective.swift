@@ -63,35 +63,64 @@ public struct Objective: Sendable {
   public func targets(
     styles: [[VGGLayer: Tensor]], styleWeights: [Float]? = nil, content: [VGGLayer: Tensor]?
   ) throws(ObjectiveError) -> Targets {
-    let weights = styleWeights ?? styles.map { _ in 1 }
+    try targets(
+      styleCount: styles.count, styleFeatures: { styles[$0] }, styleWeights: styleWeights,
+      contentFeatures: content.map { features in { features } })
+  }
+
+  /// The targets, asking for each exemplar's features in turn (`styleFeatures(i)`, then
+  /// `contentFeatures()`) and keeping only their statistics: one exemplar's feature maps are
+  /// alive at a time.
+  public func targets(
+    styleCount: Int, styleFeatures: (Int) throws -> [VGGLayer: Tensor], styleWeights: [Float]?,
+    contentFeatures: (() throws -> [VGGLayer: Tensor])?
+  ) throws(ObjectiveError) -> Targets {
+    let weights = styleWeights ?? (0..<styleCount).map { _ in 1 }
     let total = weights.reduce(0, +)
-    guard weights.count == styles.count, total > 0 else {
-      throw ObjectiveError.badBlendWeights(weights, styles: styles.count)
+    guard weights.count == styleCount, total > 0 || styleCount == 0 else {
+      throw ObjectiveError.badBlendWeights(weights, styles: styleCount)
     }
-    let normalized = weights.map { $0 / total }
-    var values: [[Tensor]] = []
-    for term in featureTerms {
-      var perLayer: [Tensor] = []
-      for layer in term.layers {
-        switch term.target {
-        case .style:
-          guard !styles.isEmpty else { throw ObjectiveError.missingTarget(term: term.kind, image: .style) }
-          var statistics: [Tensor] = []
-          for style in styles {
-            guard let features = style[layer] else { throw ObjectiveError.missingLayer(layer, image: .style) }
-            statistics.append(term.loss.target(from: features))
-          }
-          perLayer.append(
-            statistics.count == 1 ? statistics[0] : term.loss.blend(statistics, weights: normalized))
-        case .content:
-          guard let content else { throw ObjectiveError.missingTarget(term: term.kind, image: .content) }
-          guard let features = content[layer] else { throw ObjectiveError.missingLayer(layer, image: .content) }
-          perLayer.append(term.loss.target(from: features))
+    // statistics[term][layer]: one statistic per style (or the content's one).
+    var statistics = featureTerms.map { term in term.layers.map { _ in [Tensor]() } }
+    func collect(_ features: [VGGLayer: Tensor], for image: TargetImage) throws(ObjectiveError) {
+      for (t, term) in featureTerms.enumerated() where term.target == image {
+        for (l, layer) in term.layers.enumerated() {
+          guard let map = features[layer] else { throw ObjectiveError.missingLayer(layer, image: image) }
+          statistics[t][l].append(term.loss.target(from: map))
         }
       }
-      values.append(perLayer)
+    }
+    if featureTerms.contains(where: { $0.target == .style }) {
+      guard styleCount > 0 else { throw ObjectiveError.missingTarget(term: firstKind(.style), image: .style) }
+      for index in 0..<styleCount {
+        do { try collect(try styleFeatures(index), for: .style) } catch let error as ObjectiveError {
+          throw error
+        } catch {
+          throw ObjectiveError.featuresFailed("\(error)")
+        }
+      }
+    }
+    if featureTerms.contains(where: { $0.target == .content }) {
+      guard let contentFeatures else {
+        throw ObjectiveError.missingTarget(term: firstKind(.content), image: .content)
+      }
+      do { try collect(try contentFeatures(), for: .content) } catch let error as ObjectiveError {
+        throw error
+      } catch {
+        throw ObjectiveError.featuresFailed("\(error)")
+      }
+    }
+    let normalized = weights.map { $0 / max(total, .leastNonzeroMagnitude) }
+    let values = zip(featureTerms, statistics).map { term, perLayer in
+      perLayer.map { perImage in
+        perImage.count == 1 ? perImage[0] : term.loss.blend(perImage, weights: normalized)
+      }
     }
     return Targets(values: values)
+  }
+
+  private func firstKind(_ image: TargetImage) -> String {
+    featureTerms.first { $0.target == image }?.kind ?? "?"
   }
 
   /// One reported value: a term at a layer, unweighted, with the weight it enters the total with.
@@ -162,6 +191,8 @@ public enum ObjectiveError: Error, CustomStringConvertible, Equatable {
   case missingLayer(VGGLayer, image: TargetImage)
   /// Blend weights that do not match the styles or do not sum to a positive number.
   case badBlendWeights([Float], styles: Int)
+  /// Computing an exemplar's features failed.
+  case featuresFailed(String)
 
   /// What went wrong, in one line.
   public var description: String {
@@ -172,6 +203,8 @@ public enum ObjectiveError: Error, CustomStringConvertible, Equatable {
       return "the \(image.rawValue) image's features have no \(layer.rawValue)"
     case .badBlendWeights(let weights, let styles):
       return "style blend weights \(weights) do not fit \(styles) style image(s) (one non-negative weight each, positive sum)"
+    case .featuresFailed(let reason):
+      return "computing an exemplar's features failed: \(reason)"
     }
   }
 }

@@ -31,29 +31,28 @@ public struct BitMask: Sendable {
     self.words = words
   }
 
-  /// `gradient ⊙ (mask ? 1 : otherwise)`: the ReLU (otherwise = 0) and LeakyReLU (otherwise =
-  /// slope) pullbacks.
-  public func select(_ gradient: Tensor, otherwise: Float = 0) -> Tensor {
+  /// `gradient ⊙ (mask ? 1 : otherwise)` in place: the ReLU (otherwise = 0) and LeakyReLU
+  /// (otherwise = slope) pullbacks. No copy is made when `gradient`'s storage is not shared.
+  public func apply(to gradient: inout Tensor, otherwise: Float = 0) {
     precondition(gradient.count == count, "BitMask: \(count) bits for a gradient of \(gradient.shape)")
-    let result = Tensor(uninitialized: gradient.shape)
-    let destination = result.storage.pointer
-    gradient.withUnsafeBufferPointer { values in
-      let base = values.baseAddress!
+    let total = count
+    gradient.withUnsafeMutableBufferPointer { values in
+      let destination = values.baseAddress!
       words.withUnsafeBufferPointer { bits in
         let wordBase = bits.baseAddress!
         Parallel.forEach(bits.count, minimumChunk: 1024) { range in
           for word in range {
             let packed = wordBase[word]
             let start = word * 64
-            let end = min(start + 64, count)
-            for i in start..<end {
-              destination[i] = (packed >> UInt64(i - start)) & 1 == 1 ? base[i] : otherwise * base[i]
+            let end = min(start + 64, total)
+            if packed == UInt64.max && end - start == 64 { continue }
+            for i in start..<end where (packed >> UInt64(i - start)) & 1 == 0 {
+              destination[i] *= otherwise
             }
           }
         }
       }
     }
-    return result
   }
 }
 

@@ -12,8 +12,15 @@ import Synchronization
 /// training or optimisation loop that re-allocates its activations page-faults every 4 KiB page
 /// again on every step (PLATFORM.md: this costs the PyTorch reference up to 2.3x). Buffers of at
 /// least `minimumPooledBytes` are therefore kept here when their tensor dies and handed out again
-/// to the next request of exactly the same size. The pool holds at most `capacityBytes`; `trim()`
-/// returns everything to the system.
+/// to the next request of the same size class. Sizes are rounded up to classes 1/16 of a power of
+/// two apart (at most 6.25% waste), so that nearby sizes (an activation and its padded copy) share
+/// buffers instead of each keeping its own.
+///
+/// The pool never lets its buffers and the buffers in use together exceed the most ever in use
+/// at once plus `slackBytes`: when a new buffer has to be allocated, pooled buffers of other size
+/// classes are freed first. Peak memory therefore stays at the computation's true working set (a
+/// pool keyed by exact size would keep the sum over size classes of each class's peak, measured
+/// at 1.6x the working set for a VGG-19 pass at 512x512). `trim()` returns everything.
 public final class BufferPool: Sendable {
   /// The process-wide pool used by every `TensorStorage`.
   public static let shared = BufferPool()
@@ -26,12 +33,28 @@ public final class BufferPool: Sendable {
     var free: [Int: [UInt]] = [:]
     var pooledBytes = 0
     var capacityBytes = 8 << 30
+    var liveBytes = 0
+    var peakLiveBytes = 0
+    var highWaterBytes = 0
+    var slackBytes = 32 << 20
   }
 
   private let state = Mutex(State())
 
   /// Bytes currently held in the pool (not in use by any tensor).
   public var pooledBytes: Int { state.withLock { $0.pooledBytes } }
+
+  /// Bytes of large buffers (at least `minimumPooledBytes`) currently in use by tensors.
+  public var liveBytes: Int { state.withLock { $0.liveBytes } }
+
+  /// The most bytes of large buffers in use at once since the last `resetPeak()`.
+  public var peakLiveBytes: Int { state.withLock { $0.peakLiveBytes } }
+
+  /// Starts a new peak measurement from the current use.
+  public func resetPeak() { state.withLock { $0.peakLiveBytes = $0.liveBytes } }
+
+  /// Sets how far pooled plus in-use bytes may exceed the most ever in use (default 32 MiB).
+  public func setSlack(bytes: Int) { state.withLock { $0.slackBytes = max(0, bytes) } }
 
   /// Sets the most bytes the pool keeps; buffers beyond it are freed when released.
   public func setCapacity(bytes: Int) {
@@ -48,15 +71,28 @@ public final class BufferPool: Sendable {
     dropped.forEach { free(UnsafeMutableRawPointer(bitPattern: $0)) }
   }
 
+  /// The bytes actually allocated for a request of `bytes`: its size class when pooled.
+  static func allocationSize(_ bytes: Int) -> Int {
+    guard bytes >= minimumPooledBytes else { return bytes }
+    let step = 1 << max(0, (Int.bitWidth - 1 - bytes.leadingZeroBitCount) - 4)
+    return (bytes + step - 1) / step * step
+  }
+
   /// A 64-byte aligned buffer of `count` floats with undefined contents.
   func take(_ count: Int) -> UnsafeMutablePointer<Float> {
-    let bytes = max(count, 1) * MemoryLayout<Float>.stride
+    let bytes = Self.allocationSize(max(count, 1) * MemoryLayout<Float>.stride)
     if bytes >= Self.minimumPooledBytes {
-      let reused = state.withLock { state -> UInt? in
-        guard let address = state.free[bytes]?.popLast() else { return nil }
-        state.pooledBytes -= bytes
-        return address
+      let (reused, evicted) = state.withLock { state -> (UInt?, [UInt]) in
+        state.liveBytes += bytes
+        state.peakLiveBytes = max(state.peakLiveBytes, state.liveBytes)
+        state.highWaterBytes = max(state.highWaterBytes, state.liveBytes)
+        if let address = state.free[bytes]?.popLast() {
+          state.pooledBytes -= bytes
+          return (address, [])
+        }
+        return (nil, Self.evict(&state))
       }
+      evicted.forEach { free(UnsafeMutableRawPointer(bitPattern: $0)) }
       if let reused, let pointer = UnsafeMutableRawPointer(bitPattern: reused) {
         return pointer.assumingMemoryBound(to: Float.self)
       }
@@ -71,12 +107,15 @@ public final class BufferPool: Sendable {
 
   /// Gives a buffer from `take` back: pooled when large and the pool has room, freed otherwise.
   func give(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
-    let bytes = max(count, 1) * MemoryLayout<Float>.stride
+    let bytes = Self.allocationSize(max(count, 1) * MemoryLayout<Float>.stride)
     let raw = UnsafeMutableRawPointer(pointer)
     let address = UInt(bitPattern: raw)
     if bytes >= Self.minimumPooledBytes {
       let kept = state.withLock { state -> Bool in
-        guard state.pooledBytes + bytes <= state.capacityBytes else { return false }
+        state.liveBytes -= bytes
+        guard state.pooledBytes + bytes <= state.capacityBytes,
+          state.pooledBytes + bytes + state.liveBytes <= state.highWaterBytes + state.slackBytes
+        else { return false }
         state.free[bytes, default: []].append(address)
         state.pooledBytes += bytes
         return true
@@ -84,6 +123,21 @@ public final class BufferPool: Sendable {
       if kept { return }
     }
     free(raw)
+  }
+
+  /// Pooled buffers to free, largest first, until pooled plus in-use bytes fit the high-water
+  /// mark plus the slack.
+  private static func evict(_ state: inout State) -> [UInt] {
+    var evicted: [UInt] = []
+    let limit = state.highWaterBytes + state.slackBytes
+    while state.pooledBytes + state.liveBytes > limit,
+      let size = state.free.filter({ !$0.value.isEmpty }).keys.max(),
+      let address = state.free[size]?.popLast()
+    {
+      state.pooledBytes -= size
+      evicted.append(address)
+    }
+    return evicted
   }
 
   private static func drain(_ state: inout State) -> [UInt] {

@@ -6,10 +6,11 @@
 //   out'[o, r·Wp + x] = Σ_{ky, kx} Σ_i W[o, i, ky, kx] · P[i, (r + ky)·Wp + x + kx]
 //
 // and, for a fixed tap (ky, kx), the inner sum is one GEMM of the tap's O × I matrix with P read as
-// an I × (rows·Wp) matrix starting at offset ky·Wp + kx with row stride Hp·Wp. The last tap reads
-// k − 1 floats past the last plane, so the padded workspace carries that much slack. Work is split
-// into tiles of output rows small enough for the tile's accumulator (O × rows·Wp) to stay in L2;
-// each worker thread runs single-threaded GEMMs on its own tiles.
+// an I × (rows·Wp) matrix starting at offset ky·Wp + kx. Work is split into tiles of output rows
+// small enough for the tile's accumulator (O × rows·Wp) to stay in L2; each tile pads just the
+// band of input rows it reads into its worker's workspace (so no padded copy of the whole input
+// exists), and each worker runs single-threaded GEMMs on its own tiles. The last tap reads k − 1
+// floats past the band's last plane, so the workspace carries that much slack.
 
 /// Which tap matrices a shifted convolution multiplies with.
 enum ShiftedTaps {
@@ -42,6 +43,9 @@ enum ShiftedTaps {
 
 /// A stride-1 convolution of `input` `[N, K, H, W]` padded by `padding` with `mode`:
 /// `[N, M, H + 2p − k + 1, W + 2q − k + 1]`, M and K as `taps` says.
+///
+/// Each tile pads only the band of input rows it reads (`rows + k − 1` padded rows of every
+/// channel) into its worker's workspace: no padded copy of the whole input is ever made.
 func shiftedConvolution(
   _ input: Tensor, taps: ShiftedTaps, bias: Tensor?, padding: PaddingAmount,
   paddingMode: PaddingMode, activation: FusedActivation
@@ -53,60 +57,62 @@ func shiftedConvolution(
   let m = taps.outputChannels
   let paddedHeight = h + 2 * padding.vertical
   let paddedWidth = w + 2 * padding.horizontal
-  let plane = paddedHeight * paddedWidth
   let outputHeight = paddedHeight - k + 1
   let outputWidth = paddedWidth - k + 1
-  let slack = k
-  let padded = TensorStorage(count: n * reduction * plane + slack)
-  input.withUnsafeBufferPointer { source in
-    padPlanes(
-      source.baseAddress!, planes: n * reduction, height: h, width: w, amount: padding,
-      mode: paddingMode, into: padded.pointer)
-  }
-  (padded.pointer + n * reduction * plane).update(repeating: 0, count: slack)
-
   let output = Tensor(uninitialized: [n, m, outputHeight, outputWidth])
   let tiling = RowTiling(
     images: n, rows: outputHeight, rowLength: paddedWidth, channels: m, threads: Parallel.threads)
+  let bandRows = tiling.rowsPerTile + k - 1
   let outputPointer = output.storage.pointer
   let tapMatrix = filter.outputChannels * filter.inputChannels
   let biasValues = bias?.scalars
-  filter.taps.withUnsafeBufferPointer { tapBuffer in
-    let tapBase = tapBuffer.baseAddress!
-    Parallel.forEach(tiling.tasks) { range in
-      let accumulator = TensorStorage(count: m * tiling.rowsPerTile * paddedWidth)
-      for task in range {
-        let (image, firstRow, rowCount) = tiling.tile(task)
-        let columns = rowCount * paddedWidth
-        let imageBase = padded.pointer + image * reduction * plane
-        for tap in 0..<(k * k) {
-          let ky = tap / k
-          let kx = tap % k
-          let b = UnsafePointer(imageBase + (firstRow + ky) * paddedWidth + kx)
-          switch taps {
-          case .forward:
-            BLAS.sgemm(
-              m: m, n: columns, k: reduction, a: tapBase + tap * tapMatrix, lda: reduction,
-              b: b, ldb: plane, beta: tap == 0 ? 0 : 1, c: accumulator.pointer, ldc: columns)
-          case .backward:
-            BLAS.sgemm(
-              transposeA: true, m: m, n: columns, k: reduction,
-              a: tapBase + (k * k - 1 - tap) * tapMatrix, lda: m, b: b, ldb: plane,
-              beta: tap == 0 ? 0 : 1, c: accumulator.pointer, ldc: columns)
+  input.withUnsafeBufferPointer { inputBuffer in
+    filter.taps.withUnsafeBufferPointer { tapBuffer in
+      let tapBase = tapBuffer.baseAddress!
+      Parallel.forEach(tiling.tasks) { range in
+        let accumulator = TensorStorage(count: m * tiling.rowsPerTile * paddedWidth)
+        // The band of padded input rows a tile reads, plus k − 1 floats of slack: the last tap
+        // reads that far past the last plane (into the junk columns).
+        let band = TensorStorage(count: reduction * bandRows * paddedWidth + k)
+        (band.pointer + reduction * bandRows * paddedWidth).update(repeating: 0, count: k)
+        for task in range {
+          let (image, firstRow, rowCount) = tiling.tile(task)
+          let columns = rowCount * paddedWidth
+          let plane = (rowCount + k - 1) * paddedWidth
+          padBand(
+            inputBuffer.baseAddress! + image * reduction * h * w, planes: reduction, height: h,
+            width: w, amount: padding, mode: paddingMode, firstRow: firstRow,
+            rowCount: rowCount + k - 1, into: band.pointer)
+          if plane * reduction < reduction * bandRows * paddedWidth {
+            (band.pointer + plane * reduction).update(repeating: 0, count: k)
           }
-        }
-        // Epilogue: drop the junk columns, add the bias, apply the activation.
-        let imageOutput = outputPointer + image * m * outputHeight * outputWidth
-        for o in 0..<m {
-          let shift = biasValues?[o] ?? 0
-          for r in 0..<rowCount {
-            let source = accumulator.pointer + o * columns + r * paddedWidth
-            let destination = imageOutput + (o * outputHeight + firstRow + r) * outputWidth
-            switch activation {
-            case .identity:
-              for x in 0..<outputWidth { destination[x] = source[x] + shift }
-            case .relu:
-              for x in 0..<outputWidth { destination[x] = max(source[x] + shift, 0) }
+          for tap in 0..<(k * k) {
+            let b = UnsafePointer(band.pointer + (tap / k) * paddedWidth + tap % k)
+            switch taps {
+            case .forward:
+              BLAS.sgemm(
+                m: m, n: columns, k: reduction, a: tapBase + tap * tapMatrix, lda: reduction,
+                b: b, ldb: plane, beta: tap == 0 ? 0 : 1, c: accumulator.pointer, ldc: columns)
+            case .backward:
+              BLAS.sgemm(
+                transposeA: true, m: m, n: columns, k: reduction,
+                a: tapBase + (k * k - 1 - tap) * tapMatrix, lda: m, b: b, ldb: plane,
+                beta: tap == 0 ? 0 : 1, c: accumulator.pointer, ldc: columns)
+            }
+          }
+          // Epilogue: drop the junk columns, add the bias, apply the activation.
+          let imageOutput = outputPointer + image * m * outputHeight * outputWidth
+          for o in 0..<m {
+            let shift = biasValues?[o] ?? 0
+            for r in 0..<rowCount {
+              let source = accumulator.pointer + o * columns + r * paddedWidth
+              let destination = imageOutput + (o * outputHeight + firstRow + r) * outputWidth
+              switch activation {
+              case .identity:
+                for x in 0..<outputWidth { destination[x] = source[x] + shift }
+              case .relu:
+                for x in 0..<outputWidth { destination[x] = max(source[x] + shift, 0) }
+              }
             }
           }
         }

@@ -69,32 +69,47 @@ public func padPlanes(
   _ source: UnsafePointer<Float>, planes: Int, height h: Int, width w: Int,
   amount: PaddingAmount, mode: PaddingMode, into destination: UnsafeMutablePointer<Float>
 ) {
+  let paddedHeight = h + 2 * amount.vertical
+  Parallel.forEach(planes, minimumChunk: max(1, 65536 / max(1, h * w))) { range in
+    padBand(
+      source + range.lowerBound * h * w, planes: range.count, height: h, width: w,
+      amount: amount, mode: mode, firstRow: 0, rowCount: paddedHeight,
+      into: destination + range.lowerBound * paddedHeight * (w + 2 * amount.horizontal))
+  }
+}
+
+/// Rows `firstRow ..< firstRow + rowCount` of the padded planes (padded coordinates: row 0 is the
+/// first padding row), written as `planes` bands of `rowCount × (width + 2q)` into `destination`.
+/// Single-threaded: the convolution kernels call it per tile from their own workers.
+public func padBand(
+  _ source: UnsafePointer<Float>, planes: Int, height h: Int, width w: Int,
+  amount: PaddingAmount, mode: PaddingMode, firstRow: Int, rowCount: Int,
+  into destination: UnsafeMutablePointer<Float>
+) {
   let p = amount.vertical
   let q = amount.horizontal
   checkPadding(mode, p: p, q: q, h: h, w: w)
-  let paddedHeight = h + 2 * p
   let paddedWidth = w + 2 * q
-  let columnSource = (0..<paddedWidth).map { mode.sourceIndex($0 - q, size: w) ?? -1 }
-  let rowSource = (0..<paddedHeight).map { mode.sourceIndex($0 - p, size: h) ?? -1 }
-  Parallel.forEach(planes, minimumChunk: max(1, 65536 / max(1, h * w))) { range in
-    for plane in range {
-      let input = source + plane * h * w
-      let output = destination + plane * paddedHeight * paddedWidth
-      for y in 0..<paddedHeight {
-        let row = output + y * paddedWidth
-        let sourceRow = rowSource[y]
-        if sourceRow < 0 {
-          row.update(repeating: 0, count: paddedWidth)
-          continue
-        }
-        let inputRow = input + sourceRow * w
-        (row + q).update(from: inputRow, count: w)
-        for x in 0..<q {
-          let left = columnSource[x]
-          let right = columnSource[q + w + x]
-          row[x] = left < 0 ? 0 : inputRow[left]
-          row[q + w + x] = right < 0 ? 0 : inputRow[right]
-        }
+  var left = [Int](repeating: -1, count: q)
+  var right = [Int](repeating: -1, count: q)
+  for x in 0..<q {
+    left[x] = mode.sourceIndex(x - q, size: w) ?? -1
+    right[x] = mode.sourceIndex(w + x, size: w) ?? -1
+  }
+  for plane in 0..<planes {
+    let input = source + plane * h * w
+    let output = destination + plane * rowCount * paddedWidth
+    for r in 0..<rowCount {
+      let row = output + r * paddedWidth
+      guard let sourceRow = mode.sourceIndex(firstRow + r - p, size: h) else {
+        row.update(repeating: 0, count: paddedWidth)
+        continue
+      }
+      let inputRow = input + sourceRow * w
+      (row + q).update(from: inputRow, count: w)
+      for x in 0..<q {
+        row[x] = left[x] < 0 ? 0 : inputRow[left[x]]
+        row[q + w + x] = right[x] < 0 ? 0 : inputRow[right[x]]
       }
     }
   }

@@ -21,7 +21,10 @@ struct Harness: ParsableCommand {
       Every command takes --help.
       """,
     version: HarnessVersion.text,
-    subcommands: [Info.self, ImportWeights.self, Inspect.self, Bench.self, WriteSampleStore.self])
+    subcommands: [
+      Info.self, GatysCommand.self, Features.self, ImportWeights.self, Inspect.self, Bench.self,
+      WriteSampleStore.self,
+    ])
 }
 
 /// The version line of `harness --version`, with the machine facts every result records.

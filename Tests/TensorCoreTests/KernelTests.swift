@@ -140,9 +140,12 @@ import _TestSupport
 
   @Test func bitMaskSelectsPositiveElements() {
     let x = Tensor(shape: [70], scalars: (0..<70).map { Float($0 % 3) - 1 })
-    let dy = Tensor(shape: [70], repeating: 2)
-    let dx = BitMask(positive: x).select(dy, otherwise: 0.5)
+    let shared = Tensor(shape: [70], repeating: 2)
+    var dx = shared
+    BitMask(positive: x).apply(to: &dx, otherwise: 0.5)
     for i in 0..<70 { #expect(dx[i] == (x[i] > 0 ? 2 : 1)) }
+    // The shared copy is untouched (copy on write).
+    #expect(shared.scalars.allSatisfy { $0 == 2 })
   }
 
   @Test func sumsAccumulateInDouble() {

@@ -1,0 +1,193 @@
+import Losses
+import NN
+import Optimizers
+
+/// Everything that determines a Gatys et al. optimisation (`harness gatys`), resolved: every
+/// default filled in. Stored with every result (`configuration.json` and the store's
+/// `configuration` attribute) and reloadable as is.
+///
+/// - Reference: Gatys, Ecker and Bethge, "Texture synthesis using convolutional neural networks"
+///   (NeurIPS 2015) and "Image style transfer using convolutional neural networks" (CVPR 2016);
+///   option names follow neural-style (Johnson 2015).
+public struct GatysConfiguration: Codable, Equatable, Sendable {
+  /// Style or texture exemplars, as image arguments (a PNG/JPEG path or `FILE.h5:/dataset`).
+  public var styles: [String]
+  /// One blend weight per style (normalised to sum 1), neural-style's `-style_blend_weights`.
+  public var styleBlendWeights: [Float]
+  /// The content image, for style transfer; nil for texture synthesis.
+  public var content: String?
+  /// How the optimised image starts.
+  public var initialization: GatysInitialization
+  /// The output's longest side in pixels (texture synthesis: the output is size × size). The
+  /// content image is resized to it, keeping its aspect ratio (neural-style's `-image_size`).
+  public var size: Int
+  /// Style images are resized so their longest side is `styleScale · size` (neural-style's
+  /// `-style_scale`).
+  public var styleScale: Double
+  /// The feature-loss terms (style and content).
+  public var featureTerms: [FeatureLossTerm]
+  /// The image-loss terms (total variation).
+  public var imageTerms: [ImageLossTerm]
+  /// The descriptor's padding.
+  public var padding: VGG19.Padding
+  /// The descriptor's pooling.
+  public var pooling: VGG19.Pooling
+  /// The optimiser.
+  public var optimizer: GatysOptimizer
+  /// Keep the content's colours: transfer luminance only (neural-style's `-original_colors`).
+  public var originalColors: Bool
+  /// The experiment's seed; streams `initialisation` and `losses` are drawn from it.
+  public var seed: UInt64
+  /// Print a progress line every this many iterations (when not on a terminal).
+  public var printEvery: Int
+  /// Save an intermediate image every this many iterations (0: only the final image).
+  public var saveEvery: Int
+  /// Stop as soon as the total loss falls below this, recording when (time-to-equal-loss).
+  public var stopAtLoss: Double?
+  /// The VGG-19 weights file (HDF5, from `harness import-weights`).
+  public var weights: String
+
+  /// A configuration with every field given.
+  public init(
+    styles: [String], styleBlendWeights: [Float], content: String?,
+    initialization: GatysInitialization, size: Int, styleScale: Double,
+    featureTerms: [FeatureLossTerm], imageTerms: [ImageLossTerm], padding: VGG19.Padding,
+    pooling: VGG19.Pooling, optimizer: GatysOptimizer, originalColors: Bool, seed: UInt64,
+    printEvery: Int, saveEvery: Int, stopAtLoss: Double?, weights: String
+  ) {
+    self.styles = styles
+    self.styleBlendWeights = styleBlendWeights
+    self.content = content
+    self.initialization = initialization
+    self.size = size
+    self.styleScale = styleScale
+    self.featureTerms = featureTerms
+    self.imageTerms = imageTerms
+    self.padding = padding
+    self.pooling = pooling
+    self.optimizer = optimizer
+    self.originalColors = originalColors
+    self.seed = seed
+    self.printEvery = printEvery
+    self.saveEvery = saveEvery
+    self.stopAtLoss = stopAtLoss
+    self.weights = weights
+  }
+
+  /// The feature layers the objective reads.
+  public var taps: Set<VGGLayer> { Set(featureTerms.flatMap(\.layers)) }
+
+  /// Every problem with this configuration, as `key: message` (empty when it is valid).
+  public func problems() -> [String] {
+    var problems: [String] = []
+    let needsStyle = featureTerms.contains { $0.target == .style }
+    let needsContent = featureTerms.contains { $0.target == .content }
+    if needsStyle && styles.isEmpty {
+      problems.append("styles: the style loss needs at least one style image (--style)")
+    }
+    if styleBlendWeights.count != styles.count {
+      problems.append("styleBlendWeights: \(styleBlendWeights.count) weights for \(styles.count) style images")
+    }
+    if styleBlendWeights.contains(where: { $0 < 0 || !$0.isFinite }) || (!styles.isEmpty && styleBlendWeights.reduce(0, +) <= 0) {
+      problems.append("styleBlendWeights: weights must be non-negative with a positive sum, got \(styleBlendWeights)")
+    }
+    if needsContent && content == nil {
+      problems.append("content: the content loss needs a content image (--content), or set its weight to 0")
+    }
+    if initialization == .content && content == nil {
+      problems.append("initialization: 'content' needs a content image (--content)")
+    }
+    if originalColors && content == nil {
+      problems.append("originalColors: keeping the original colours needs a content image (--content)")
+    }
+    if size < 16 { problems.append("size: must be at least 16 pixels, got \(size)") }
+    if !(styleScale > 0) { problems.append("styleScale: must be positive, got \(styleScale)") }
+    for (index, term) in featureTerms.enumerated() {
+      if term.weight < 0 || !term.weight.isFinite {
+        problems.append("featureTerms[\(index)].weight: must be non-negative, got \(term.weight)")
+      }
+      if term.layerWeights.contains(where: { $0 < 0 || !$0.isFinite }) {
+        problems.append("featureTerms[\(index)].layerWeights: must be non-negative, got \(term.layerWeights)")
+      }
+      if term.layers.isEmpty { problems.append("featureTerms[\(index)].layers: no layers") }
+    }
+    for (index, term) in imageTerms.enumerated() where term.weight < 0 || !term.weight.isFinite {
+      problems.append("imageTerms[\(index)].weight: must be non-negative, got \(term.weight)")
+    }
+    if case .random(_, let scale) = initialization, !(scale > 0) {
+      problems.append("initialization: the random scale must be positive, got \(scale)")
+    }
+    problems += optimizer.problems().map { "optimizer.\($0)" }
+    if printEvery < 1 { problems.append("printEvery: must be at least 1, got \(printEvery)") }
+    if saveEvery < 0 { problems.append("saveEvery: must be 0 (final image only) or positive, got \(saveEvery)") }
+    if let stopAtLoss, !stopAtLoss.isFinite {
+      problems.append("stopAtLoss: must be a finite number, got \(stopAtLoss)")
+    }
+    return problems
+  }
+}
+
+/// How the optimised image starts.
+public enum GatysInitialization: Codable, Equatable, Sendable {
+  /// Noise from the experiment's `initialisation` stream: `uniform` is U[0, scale) (the PyTorch
+  /// reference's `torch.rand`, scale 1), `normal` is 0.5 + scale · N(0, 1).
+  case random(distribution: NoiseDistribution, scale: Float)
+  /// The content image (neural-style's `-init image`).
+  case content
+  /// Another image (an image argument), resized to the output size.
+  case image(String)
+}
+
+/// The distribution of random initial images.
+public enum NoiseDistribution: String, Codable, CaseIterable, Sendable {
+  case uniform, normal
+}
+
+/// The optimiser of a Gatys run: L-BFGS (neural-style's default) or Adam.
+public struct GatysOptimizer: Codable, Equatable, Sendable {
+  /// Which optimiser.
+  public enum Kind: String, Codable, CaseIterable, Sendable { case lbfgs, adam }
+
+  /// Which optimiser.
+  public var kind: Kind
+  /// Iterations (L-BFGS iterations or Adam steps).
+  public var iterations: Int
+  /// L-BFGS: the step length t (torch `lr`, neural-style's 1); Adam: the learning rate.
+  public var learningRate: Double
+  /// L-BFGS: the line search (`none`: one evaluation per iteration, neural-style's default).
+  public var lineSearch: LineSearch
+  /// L-BFGS: curvature pairs kept (neural-style's `-lbfgs_num_correction` 0 means torch's 100).
+  public var historySize: Int
+  /// Adam's β₁, β₂ and ε.
+  public var beta1: Double
+  public var beta2: Double
+  public var epsilon: Double
+
+  /// Settings with every field given.
+  public init(
+    kind: Kind, iterations: Int, learningRate: Double, lineSearch: LineSearch, historySize: Int,
+    beta1: Double, beta2: Double, epsilon: Double
+  ) {
+    self.kind = kind
+    self.iterations = iterations
+    self.learningRate = learningRate
+    self.lineSearch = lineSearch
+    self.historySize = historySize
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.epsilon = epsilon
+  }
+
+  /// Every problem, as `key: message`.
+  public func problems() -> [String] {
+    var problems: [String] = []
+    if iterations < 0 { problems.append("iterations: must be non-negative, got \(iterations)") }
+    if !(learningRate > 0) { problems.append("learningRate: must be positive, got \(learningRate)") }
+    if historySize < 1 { problems.append("historySize: must be at least 1, got \(historySize)") }
+    if !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) {
+      problems.append("beta1, beta2: must be in [0, 1), got \(beta1), \(beta2)")
+    }
+    if !(epsilon > 0) { problems.append("epsilon: must be positive, got \(epsilon)") }
+    return problems
+  }
+}

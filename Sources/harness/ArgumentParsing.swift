@@ -1,0 +1,54 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import Losses
+import NN
+
+// Command-line parsing shared by the subcommands.
+
+/// `$TEXTURE_NETS_DATA/vgg19_normalised.h5`, else `data/vgg19_normalised.h5` (where Scripts/setup
+/// writes the converted weights).
+var defaultWeightsPath: String {
+  if let folder = ProcessInfo.processInfo.environment["TEXTURE_NETS_DATA"], !folder.isEmpty {
+    return folder + "/vgg19_normalised.h5"
+  }
+  return "data/vgg19_normalised.h5"
+}
+
+/// Comma-separated layer names (duplicates dropped); an unknown one is a `ValidationError` with
+/// a did-you-mean.
+func layerList(_ text: String, option: String) throws -> [VGGLayer] {
+  var result: [VGGLayer] = []
+  for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+    do {
+      let layer = try VGGLayer(named: name)
+      if !result.contains(layer) { result.append(layer) }
+    } catch {
+      throw ValidationError("\(option): \(error)")
+    }
+  }
+  if result.isEmpty { throw ValidationError("\(option): no layer given") }
+  return result
+}
+
+/// Comma-separated numbers, or a `ValidationError` naming the option.
+func numberList(_ text: String, option: String) throws -> [Float] {
+  try text.split(separator: ",").map { part in
+    guard let value = Float(part.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+      throw ValidationError("\(option): '\(part)' is not a number")
+    }
+    return value
+  }
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+  FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+extension VGG19.Padding: ExpressibleByArgument {}
+extension VGG19.Pooling: ExpressibleByArgument {}
+extension GramLoss.Normalization: ExpressibleByArgument {}
+extension ImageResizing.Mode: ExpressibleByArgument {}
+extension NoiseDistribution: ExpressibleByArgument {}
+extension GatysOptimizer.Kind: ExpressibleByArgument {}

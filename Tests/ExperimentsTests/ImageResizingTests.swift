@@ -1,0 +1,85 @@
+import Experiments
+import NN
+import TensorCore
+import Testing
+
+@Suite struct ImageResizingTests {
+  @Test(arguments: [
+    // (size, mode, input h, w, output h, w)
+    (512, ImageResizing.Mode.longestSide, 300, 600, 256, 512),
+    (512, .longestSide, 600, 300, 512, 256),
+    (512, .longestSide, 512, 384, 512, 384),
+    (10, .longestSide, 1000, 3, 10, 1),
+    (64, .longestSide, 32, 32, 64, 64),
+    (256, .centreCrop, 300, 600, 256, 256),
+    (256, .centreCrop, 10, 20, 256, 256),
+  ])
+  func outputSizes(_ c: (Int, ImageResizing.Mode, Int, Int, Int, Int)) {
+    let resizing = ImageResizing(size: c.0, mode: c.1)
+    let size = resizing.outputSize(height: c.2, width: c.3)
+    #expect(size.height == c.4 && size.width == c.5)
+    let image = resizing.apply(Tensor(zeros: [1, 3, c.2, c.3]))
+    #expect(image.shape == [1, 3, c.4, c.5])
+  }
+
+  /// longestSide 2 on a 4 x 2 plane: area averages of 2 x 2 blocks (here 1 column each).
+  @Test func longestSideAveragesWhenShrinking() {
+    let plane: [Float] = [0, 1, 2, 3, 4, 5, 6, 7]  // rows [0 1] [2 3] [4 5] [6 7]
+    let image = Tensor(shape: [1, 1, 4, 2], scalars: plane)
+    let resized = ImageResizing(size: 2, mode: .longestSide).apply(image)
+    #expect(resized.shape == [1, 1, 2, 1])
+    #expect(resized.scalars == [1.5, 5.5])
+  }
+
+  /// centreCrop 2 on a 2 x 4 plane: the shorter side is already 2, so the middle two columns.
+  @Test func centreCropTakesTheMiddle() {
+    let image = Tensor(shape: [1, 1, 2, 4], scalars: [0, 1, 2, 3, 4, 5, 6, 7])
+    let cropped = ImageResizing(size: 2, mode: .centreCrop).apply(image)
+    #expect(cropped.scalars == [1, 2, 5, 6])
+  }
+
+  @Test func unchangedSizeIsTheIdentity() {
+    let image = rampTensor([1, 3, 5, 7])
+    #expect(ImageResizing(size: 7, mode: .longestSide).apply(image).scalars == image.scalars)
+  }
+}
+
+@Suite struct ActivationStatisticsTests {
+  @Test func knownValues() {
+    let statistics = ActivationStatistics(of: Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4]))
+    #expect(statistics.values == [2.5, 1.25.squareRoot(), 1, 4])
+    #expect(ActivationStatistics.names == ["mean", "std", "min", "max"])
+  }
+
+  /// A large offset: one-pass formulas lose the variance; two passes in Float64 keep it.
+  @Test func varianceSurvivesAnOffset() {
+    let values: [Float] = [10000, 10001, 10002, 10003]
+    let statistics = ActivationStatistics(of: Tensor(shape: [4], scalars: values))
+    #expect(abs(statistics.standardDeviation - 1.25.squareRoot()) < 1e-12)
+  }
+}
+
+@Suite struct FeatureSizeTests {
+  @Test(arguments: [
+    // (height, width, layer, padding, expected h, w or -1 for none)
+    (64, 64, "relu5_1", "zero", 4, 4),
+    (64, 64, "pool5", "zero", 2, 2),
+    (64, 48, "relu1_1", "none", 62, 46),
+    (64, 64, "relu2_1", "none", 28, 28),  // 64 -2 -2 = 60, /2 = 30, -2 = 28
+    (8, 8, "relu5_1", "zero", -1, -1),  // pool4 output is 0 x 0
+    (16, 16, "relu5_1", "zero", 1, 1),
+    (1, 1, "relu1_1", "reflect", -1, -1),  // reflect padding needs 2 pixels
+    (1, 1, "relu1_1", "zero", 1, 1),
+    (4, 4, "relu1_2", "none", -1, -1),  // 4 -> 2, then a 3x3 valid conv cannot run
+  ])
+  func sizes(_ c: (Int, Int, String, String, Int, Int)) throws {
+    let layer = try VGGLayer(named: c.2)
+    let padding = try #require(VGG19.Padding(rawValue: c.3))
+    let size = FeatureExtraction.featureSize(height: c.0, width: c.1, at: layer, padding: padding)
+    if c.4 < 0 {
+      #expect(size == nil)
+    } else {
+      #expect(size?.height == c.4 && size?.width == c.5)
+    }
+  }
+}
