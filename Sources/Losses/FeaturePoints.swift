@@ -112,3 +112,22 @@ func parallelMultiply(
       a: a, lda: lda, b: b + bStart, ldb: ldb, beta: beta, c: c + columns.lowerBound, ldc: ldc)
   }
 }
+
+/// A gradient computed during the forward pass (the sample-based losses get it as a by-product),
+/// handed to the pullback once. Taking it leaves the pullback the only holder, so scaling it by
+/// the incoming gradient happens in place instead of in a copy of the whole feature map. (A
+/// graph is differentiated once; see `gradients(of:with:)`.)
+final class PendingGradient: @unchecked Sendable {
+  private var tensor: Tensor?
+
+  /// Holds `tensor` (nil when no gradient is needed).
+  init(_ tensor: Tensor?) { self.tensor = tensor }
+
+  /// `scale ·` the held gradient, releasing it; nil when there is none (or it was taken).
+  func take(scaledBy scale: Float) -> Tensor? {
+    guard var result = tensor else { return nil }
+    tensor = nil
+    result.scale(by: scale)
+    return result
+  }
+}

@@ -212,9 +212,9 @@ public struct MMDLoss: FeatureLoss {
         }
       }
     }
-    let result = gradient
+    let pending = PendingGradient(gradient)
     return Variable(Tensor(scalar: Float(total / Double(n))), inputs: [features]) { dy in
-      [result.map { dy.scalar * $0 }]
+      [pending.take(scaledBy: dy.scalar)]
     }
   }
 }

@@ -117,9 +117,9 @@ public struct SlicedWassersteinLoss: FeatureLoss {
       }
     }
     let value = Float(total / Double(n * p * m))
-    let result = gradient
+    let pending = PendingGradient(gradient)
     return Variable(Tensor(scalar: value), inputs: [features]) { dy in
-      [result.map { dy.scalar * $0 }]
+      [pending.take(scaledBy: dy.scalar)]
     }
   }
 }
