@@ -3,6 +3,9 @@
 public let featureLossTypes: [any FeatureLoss.Type] = [
   GramLoss.self,
   ContentLoss.self,
+  MeanStdLoss.self,
+  SlicedWassersteinLoss.self,
+  MMDLoss.self,
 ]
 
 /// Every image-loss formulation, by `kind`.

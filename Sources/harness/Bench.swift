@@ -16,7 +16,9 @@ struct Bench: ParsableCommand {
         descriptor  the same two whole-network cases with the real weights, at --sizes.
         gatys       L-BFGS style transfer in a fresh `harness gatys` process per size: seconds \
       per iteration and peak RSS (the reference's gatys_lbfgs_iter_<size>, rss_gatys_<size>).
-        all         kernels, descriptor and gatys.
+        losses      one forward + backward of each feature loss (gram, meanStd, slicedWasserstein, \
+      mmd) on [1, 512, 32, 32] and [1, 64, 256, 256] features (loss_<kind>_<C>x<H>); --size is unused.
+        all         kernels, descriptor, gatys and losses.
 
       Each case is warmed up, then timed until --runs clean runs are collected; a run is clean \
       when other processes used < 5% of a core during it (as bench_torch.py). Times are the median \
@@ -26,7 +28,7 @@ struct Bench: ParsableCommand {
         python ../shared/reference/bench_torch.py --weights W.h5 --only vgg_fwd --skip-rss
       """)
 
-  @Argument(help: "Which cases: kernels, descriptor, gatys or all.")
+  @Argument(help: "Which cases: kernels, descriptor, gatys, losses or all.")
   var suite: String = "kernels"
 
   @Option(help: "Input size of the kernels suite (square).")
@@ -81,8 +83,9 @@ struct Bench: ParsableCommand {
       fflush(nil)
     }
     let sizeList = try numberList(sizes, option: "--sizes").map { Int($0) }
-    guard ["kernels", "descriptor", "gatys", "all"].contains(suite) else {
-      throw ValidationError("unknown benchmark suite '\(suite)'; expected kernels, descriptor, gatys or all")
+    guard ["kernels", "descriptor", "gatys", "losses", "all"].contains(suite) else {
+      throw ValidationError(
+        "unknown benchmark suite '\(suite)'; expected kernels, descriptor, gatys, losses or all")
     }
     if suite == "kernels" || suite == "all" {
       try KernelBenchmark(size: size, timer: timer).run(report: report)
@@ -98,6 +101,9 @@ struct Bench: ParsableCommand {
       where timer.includes("gatys_lbfgs_iter_\(size)") || timer.includes("rss_gatys_\(size)") {
         try benchmark.run(size: size, report: report)
       }
+    }
+    if suite == "losses" || suite == "all" {
+      LossBenchmark(timer: timer).run(report: report)
     }
     if let json {
       let document = BenchmarkDocument(machine: machine, records: records)
