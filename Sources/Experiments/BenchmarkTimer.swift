@@ -109,11 +109,15 @@ enum CPUActivity {
       let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
       if fields.count > 4 { busy = (fields.reduce(0, +) - fields[3] - fields[4]) / ticksPerSecond }
     }
-    var usage = rusage()
-    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-    let own =
-      Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-      + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    // This process and its waited-for children (a benchmark's child process is not "other").
+    var own = 0.0
+    for who in [RUSAGE_SELF, RUSAGE_CHILDREN] {
+      var usage = rusage()
+      getrusage(Int32(who.rawValue), &usage)
+      own +=
+        Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
     return Snapshot(wall: monotonicSeconds(), machineBusy: busy, processBusy: own)
   }
 

@@ -109,6 +109,15 @@ public struct KernelBenchmark {
       report(timer.record("\(layer.name)_bwd_input_\(size)", flops: flops, threads: threads, note: shape) {
         _ = convolutionBackwardInput(outputGradient, filter: filter, inputShape: input.shape, geometry: geometry)
       })
+      if layer.inputChannels >= 16 {
+        let winograd = ConvolutionFilter(weight, layout: .winograd)
+        report(timer.record("\(layer.name)_fwd_winograd_\(size)", flops: flops, threads: threads, note: "Winograd F(2x2, 3x3)") {
+          _ = convolutionForward(input, filter: winograd, bias: bias, geometry: geometry, activation: .relu)
+        })
+        report(timer.record("\(layer.name)_bwd_input_winograd_\(size)", flops: flops, threads: threads, note: "Winograd F(2x2, 3x3)") {
+          _ = convolutionBackwardInput(outputGradient, filter: winograd, inputShape: input.shape, geometry: geometry)
+        })
+      }
       report(timer.record("\(layer.name)_bwd_weight_\(size)", flops: flops, threads: threads, note: shape) {
         _ = convolutionBackwardFilter(outputGradient, input: input, filterShape: weight.shape, geometry: geometry)
       })

@@ -113,6 +113,51 @@ enum FlatVector {
     return sum
   }
 
+  /// yᵀs and yᵀy for y = g − p and s = t·d (each rounded to float32, as stored), accumulated as
+  /// `dot` does (same chunks and lanes, so the values equal `dot(y, s)` and `dot(y, y)`).
+  static func curvature(
+    direction d: Tensor, stepLength t: Float, gradient g: Tensor, previousGradient p: Tensor
+  ) -> (curvature: Double, gradientChangeSquared: Double) {
+    d.withUnsafeBufferPointer { d in
+      g.withUnsafeBufferPointer { g in
+        p.withUnsafeBufferPointer { p in
+          let curvature = chunkedSum(d.count) { range in
+            pairKernel(range) { i in (g[i] - p[i], t * d[i]) }
+          }
+          let squared = chunkedSum(d.count) { range in
+            pairKernel(range) { i in
+              let y = g[i] - p[i]
+              return (y, y)
+            }
+          }
+          return (curvature, squared)
+        }
+      }
+    }
+  }
+
+  /// Σ Double(a)·Double(b) over `range` for the pairs `pair(i)`, in `dotKernel`'s lane order.
+  @inline(__always)
+  static func pairKernel(_ range: Range<Int>, _ pair: (Int) -> (Float, Float)) -> Double {
+    var lanes = SIMD8<Double>()
+    var i = range.lowerBound
+    let end = range.upperBound
+    while i + 8 <= end {
+      var x = SIMD8<Float>()
+      var y = SIMD8<Float>()
+      for lane in 0..<8 { (x[lane], y[lane]) = pair(i + lane) }
+      lanes += SIMD8<Double>(x) * SIMD8<Double>(y)
+      i += 8
+    }
+    var sum = lanes.sum()
+    while i < end {
+      let (x, y) = pair(i)
+      sum += Double(x) * Double(y)
+      i += 1
+    }
+    return sum
+  }
+
   /// Runs `body` over `0..<count`, in parallel for long vectors.
   static func elementwise(_ count: Int, _ body: (Range<Int>) -> Void) {
     if count < parallelThreshold {

@@ -16,7 +16,7 @@ import TensorCore
 ///    evaluation is the next iteration's.
 ///
 /// Dot products accumulate in Double; vectors are float32 and updated in place. Memory: the
-/// parameters, d, the previous gradient, a trial point (strong Wolfe only) and at most m + 1 pairs,
+/// parameters, d, the previous gradient, a trial point (strong Wolfe only) and at most m pairs,
 /// each allocated once (m = 100 pairs of a 512² RGB image is 629 MB).
 ///
 /// - Reference: Nocedal & Wright, *Numerical Optimization*, 2nd ed. (2006), Alg. 7.4 and 7.5;
@@ -161,11 +161,13 @@ public final class LBFGS {
   /// Adds the pair (s, y) of the last move to the memory when yᵀs > the curvature threshold, and
   /// then sets γ = yᵀs / yᵀy.
   private func updateMemory(gradient: Tensor, previousGradient: Tensor) {
-    let candidate = history.writeCandidate(
+    let candidate = history.candidateCurvature(
       direction: direction, stepLength: Float(stepLength), gradient: gradient,
       previousGradient: previousGradient)
     if candidate.curvature > configuration.curvatureThreshold {
-      history.commit(slot: candidate.slot, curvature: candidate.curvature)
+      history.commit(
+        direction: direction, stepLength: Float(stepLength), gradient: gradient,
+        previousGradient: previousGradient, curvature: candidate.curvature)
       hessianScale = candidate.curvature / candidate.gradientChangeSquared
     }
   }

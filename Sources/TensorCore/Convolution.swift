@@ -23,6 +23,13 @@ public func convolutionForward(
   checkConvolution(
     "convolutionForward", inputChannels: c, h: h, w: w, filter: filter, bias: bias,
     geometry: geometry)
+  if let transform = winogradTransform(filter: filter, geometry: geometry) {
+    return winogradConvolution(
+      input, transform: transform, outputChannels: filter.outputChannels,
+      inputChannels: filter.inputChannels, backward: false, bias: bias,
+      padding: PaddingAmount(geometry.padding), paddingMode: geometry.paddingMode,
+      activation: activation)
+  }
   if usesShiftedGEMMs(filter: filter, geometry: geometry) {
     return shiftedConvolution(
       input, taps: .forward(filter), bias: bias, padding: PaddingAmount(geometry.padding),
@@ -47,6 +54,17 @@ public func convolutionBackwardInput(
     precondition(
       existing.shape == inputShape,
       "convolutionBackwardInput: accumulating into \(existing.shape), input is \(inputShape)")
+    if let transform = winogradTransform(filter: filter, geometry: geometry),
+      geometry.paddingMode == .zero
+    {
+      existing.makeUnique()
+      winogradConvolution(
+        outputGradient, transform: transform, outputChannels: filter.outputChannels,
+        inputChannels: filter.inputChannels, backward: true, bias: nil,
+        padding: PaddingAmount(2 - geometry.padding), paddingMode: .zero, activation: .identity,
+        accumulatingInto: existing)
+      return existing
+    }
     if usesShiftedGEMMs(filter: filter, geometry: geometry) && geometry.paddingMode == .zero {
       existing.makeUnique()
       shiftedConvolution(
@@ -69,6 +87,15 @@ public func convolutionBackwardInput(
     outputGradient.shape == expected,
     "convolutionBackwardInput: output gradient has shape \(outputGradient.shape), expected \(expected)"
   )
+  if let transform = winogradTransform(filter: filter, geometry: geometry) {
+    let p = geometry.padding
+    let zero = geometry.paddingMode == .zero
+    let padded = winogradConvolution(
+      outputGradient, transform: transform, outputChannels: filter.outputChannels,
+      inputChannels: filter.inputChannels, backward: true, bias: nil,
+      padding: PaddingAmount(zero ? 2 - p : 2), paddingMode: .zero, activation: .identity)
+    return zero ? padded : padAdjoint(padded, PaddingAmount(p), mode: geometry.paddingMode)
+  }
   if usesShiftedGEMMs(filter: filter, geometry: geometry) {
     let k = geometry.kernelSize
     let p = geometry.padding
@@ -115,6 +142,13 @@ public func convolutionBackwardFilter(
       outputGradient, input: input, filterShape: filterShape, geometry: geometry)
   }
   return (filterGradient, biasGradient)
+}
+
+/// The Winograd transforms of `filter` when it is stored that way and the geometry allows
+/// (3x3, stride 1).
+func winogradTransform(filter: ConvolutionFilter, geometry: ConvolutionGeometry) -> Tensor? {
+  guard geometry.stride == 1, geometry.kernelSize == 3 else { return nil }
+  return filter.winogradTransform
 }
 
 /// Input channels from which the shifted-GEMM kernels beat im2col (K = I per GEMM).

@@ -1,28 +1,56 @@
-/// A convolution filter `[O, I, k, k]` stored tap-major, `[k·k, O, I]`, the layout the
-/// shifted-GEMM convolution kernels read.
+/// A convolution filter `[O, I, k, k]` prepared for the convolution kernels, in one of two layouts:
 ///
-/// Tap `t = ky·k + kx` holds the `O × I` matrix `W[:, :, ky, kx]`. A frozen network (the VGG-19
-/// descriptor) prepares its filters once and keeps only this layout; trainable layers prepare
-/// theirs on every call (a copy of a few thousand floats).
+/// - `taps` (the default): tap-major, `[k·k, O, I]`; tap `t = ky·k + kx` holds the `O × I` matrix
+///   `W[:, :, ky, kx]`, as the shifted-GEMM and im2col kernels read it;
+/// - `winograd` (3x3 filters): the Winograd F(2x2, 3x3) transform `U = G g Gᵀ` of every `3 × 3`
+///   kernel, `[16, O, I]`, as the Winograd kernel reads it (ConvolutionWinograd.swift).
+///
+/// A frozen network (the VGG-19 descriptor) prepares its filters once and keeps only that layout;
+/// trainable layers prepare theirs on every call (a copy of a few thousand floats).
 public struct ConvolutionFilter: @unchecked Sendable {
+  /// How a filter is stored for the kernels.
+  public enum Layout: Sendable {
+    /// `[k·k, O, I]`: shifted GEMMs and im2col.
+    case taps
+    /// `[16, O, I]`, Winograd F(2x2, 3x3) transforms: 3x3 stride-1 convolutions only.
+    case winograd
+  }
+
   /// The filter in `[O, I, k, k]` terms: output channels.
   public let outputChannels: Int
   /// Input channels.
   public let inputChannels: Int
   /// The kernel size `k` (square kernels only).
   public let kernelSize: Int
-  /// `[k·k, O, I]`.
-  public let taps: Tensor
+  /// The stored layout.
+  public let layout: Layout
+  private let stored: Tensor
 
-  /// Re-lays `weight` `[O, I, k, k]` out tap-major.
-  public init(_ weight: Tensor) {
+  /// `[k·k, O, I]` (recovered exactly from the Winograd transform when stored that way).
+  public var taps: Tensor {
+    layout == .taps ? stored : winogradInverse(stored, outputChannels: outputChannels, inputChannels: inputChannels)
+  }
+
+  /// `[16, O, I]` when stored as Winograd transforms, else nil.
+  public var winogradTransform: Tensor? { layout == .winograd ? stored : nil }
+
+  /// Prepares `weight` `[O, I, k, k]` in `layout` (`.winograd` needs k = 3).
+  public init(_ weight: Tensor, layout: Layout = .taps) {
     let dims = weight.shape.dimensions
     precondition(
       dims.count == 4 && dims[2] == dims[3],
       "ConvolutionFilter: expected a square [O, I, k, k] filter, got \(weight.shape)")
+    precondition(
+      layout == .taps || dims[2] == 3,
+      "ConvolutionFilter: the Winograd layout needs a 3x3 filter, got \(weight.shape)")
     outputChannels = dims[0]
     inputChannels = dims[1]
     kernelSize = dims[2]
+    self.layout = layout
+    if layout == .winograd {
+      stored = winogradTransform3x3(weight)
+      return
+    }
     let tapCount = kernelSize * kernelSize
     let matrix = outputChannels * inputChannels
     let taps = Tensor(uninitialized: [tapCount, outputChannels, inputChannels])
@@ -34,7 +62,7 @@ public struct ConvolutionFilter: @unchecked Sendable {
         }
       }
     }
-    self.taps = taps
+    stored = taps
   }
 
   /// A filter from taps already in `[k·k, O, I]` layout.
@@ -46,7 +74,8 @@ public struct ConvolutionFilter: @unchecked Sendable {
     outputChannels = dims[1]
     inputChannels = dims[2]
     self.kernelSize = kernelSize
-    self.taps = taps
+    layout = .taps
+    stored = taps
   }
 
   /// The filter back in `[O, I, k, k]` layout.

@@ -40,6 +40,17 @@ let convolutionCases: [ConvolutionCase] = PaddingMode.allCases.flatMap { mode in
   ConvolutionCase(batch: 1, inputChannels: 34, outputChannels: 3, height: 4, width: 4, kernel: 3, stride: 1, padding: 2, mode: .circular),
 ]
 
+/// The 3x3 stride-1 cases, plus sizes that exercise the Winograd kernel's vector path (8 tiles
+/// along a row) and its odd-size edges.
+let winogradCases: [ConvolutionCase] =
+  convolutionCases.filter { $0.kernel == 3 && $0.stride == 1 }
+  + PaddingMode.allCases.flatMap { mode in
+    [
+      ConvolutionCase(batch: 1, inputChannels: 9, outputChannels: 7, height: 19, width: 37, kernel: 3, stride: 1, padding: 1, mode: mode),
+      ConvolutionCase(batch: 2, inputChannels: 16, outputChannels: 20, height: 34, width: 34, kernel: 3, stride: 1, padding: 1, mode: mode),
+    ]
+  }
+
 @Suite struct ConvolutionTests {
   /// Float32 GEMM sums against Double sums: relative-to-max error well under 1e-5 is expected.
   let tolerance = 1e-5
@@ -115,6 +126,37 @@ let convolutionCases: [ConvolutionCase] = PaddingMode.allCases.flatMap { mode in
     #expect(d.relativeToMax < tolerance, "accumulated input gradient \(c.testDescription): \(d)")
     // A tensor sharing the storage is not written through (copy on write).
     #expect(shared.scalars == existing.scalars)
+  }
+
+  @Test(arguments: winogradCases)
+  func winogradMatchesNaive(_ c: ConvolutionCase) {
+    let (x, w, b, dOut) = inputs(c)
+    let filter = ConvolutionFilter(w, layout: .winograd)
+    let forward = convolutionForward(x, filter: filter, bias: b, geometry: c.geometry, activation: .relu)
+    var naive = NaiveConvolution.forward(x, weight: w, bias: b, geometry: c.geometry)
+    naive.withUnsafeMutableBufferPointer { values in
+      for i in values.indices { values[i] = max(values[i], 0) }
+    }
+    let d = difference(forward, naive)
+    #expect(d.relativeToMax < tolerance, "Winograd forward \(c.testDescription): \(d)")
+    let backward = convolutionBackwardInput(dOut, filter: filter, inputShape: x.shape, geometry: c.geometry)
+    let naiveBackward = NaiveConvolution.backwardInput(dOut, weight: w, inputShape: x.shape, geometry: c.geometry)
+    let db = difference(backward, naiveBackward)
+    #expect(db.relativeToMax < tolerance, "Winograd input gradient \(c.testDescription): \(db)")
+    var random = RandomStream(seed: 8, name: "existing")
+    let existing = random.uniformTensor(x.shape)
+    let sum = convolutionBackwardInput(
+      dOut, filter: filter, inputShape: x.shape, geometry: c.geometry, accumulatingInto: existing)
+    let da = difference(sum, naiveBackward + existing)
+    #expect(da.relativeToMax < tolerance, "Winograd accumulated gradient \(c.testDescription): \(da)")
+  }
+
+  @Test func winogradLayoutRecoversTheWeights() {
+    var random = RandomStream(seed: 1, name: "winograd filter")
+    let w = random.uniformTensor([5, 4, 3, 3], low: -1, high: 1)
+    let filter = ConvolutionFilter(w, layout: .winograd)
+    #expect(filter.winogradTransform?.shape == [16, 5, 4])
+    #expect(difference(filter.weight, w).maxAbsolute < 1e-6)
   }
 
   @Test func filterLayoutRoundTrips() {
