@@ -24,10 +24,13 @@ struct GatysCommand: ParsableCommand {
       --style-loss KIND with --style-loss-options '{"key": value}'.
 
       Examples:
-        harness gatys --style data/textures/pebble.png --size 256 --iterations 500 --out results/gatys/pebble
-        harness gatys --content data/content/tubingen.jpg --style data/styles/starry_night.jpg \\
-            --size 512 --style-weight 1e3 --content-weight 1 --original-colors --out results/gatys/tub
-        harness gatys --style a.jpg --style b.jpg --style-blend 3,1 --content c.jpg --out results/gatys/blend
+        harness gatys --style data/textures/brick.png --size 256 \\
+            --iterations 500 --out results/gatys/brick
+        harness gatys --content data/content/chelsea.png \\
+            --style data/textures/gravel.png --size 512 --style-weight 1e3 \\
+            --content-weight 1 --original-colors --out results/gatys/cat
+        harness gatys --style a.jpg --style b.jpg --style-blend 3,1 \\
+            --content c.jpg --out results/gatys/blend
 
       Images may be PNG, JPEG or an array in an HDF5 file, FILE.h5:/dataset ([3, H, W] or \
       [1, 3, H, W], RGB in [0, 1]).

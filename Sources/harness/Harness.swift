@@ -17,14 +17,26 @@ struct Harness: ParsableCommand {
       Reproduces the feed-forward texture generator of Ulyanov et al. (ICML 2016) and measures it \
       against iterative Gatys et al. optimisation with the same VGG-19 descriptor loss.
 
-      First time on a machine: Scripts/setup (installs the libraries, fetches and converts the \
-      VGG-19 weights into data/). Then, for example:
+      First time on a machine: Scripts/setup (installs the libraries, fetches the normalised \
+      VGG-19 and images into data/, converts the weights). Then, for example:
 
-        harness info                                   what runs here: CPU, BLAS kernel, threads
-        harness import-weights SRC.pth -o DST.h5       PyTorch checkpoint -> HDF5 weights
-        harness inspect FILE.h5                        the tree of an HDF5 file
+      Gatys et al. texture synthesis (L-BFGS from noise):
+        harness gatys --style data/textures/brick.png --size 256 --out DIR
+      Style transfer:
+        harness gatys --content C.jpg --style S.jpg --out DIR
+      What the VGG-19 descriptor sees (activations, Grams, losses, gradient):
+        harness features IMG.png --style S.jpg --content IMG.png --out f.h5
+      Speed and memory, comparable with the PyTorch reference's figures:
+        harness bench descriptor --sizes 256,512
+      The CPU, the OpenBLAS kernel (and who chose it), the threads:
+        harness info
+      A PyTorch VGG-19 checkpoint to HDF5 (no Python), and any HDF5 tree:
+        harness import-weights SRC.pth -o DST.h5
+        harness inspect FILE.h5
 
-      Every command takes --help.
+      Images are PNG, JPEG or FILE.h5:/dataset ([3, H, W] or [1, 3, H, W], RGB in [0, 1]). \
+      Results record the git commit, toolchain, CPU, OpenBLAS kernel, threads and seed. Every \
+      command takes --help.
       """,
     version: HarnessVersion.text,
     subcommands: [
