@@ -42,6 +42,8 @@ public struct GatysConfiguration: Codable, Equatable, Sendable {
   public var printEvery: Int
   /// Save an intermediate image every this many iterations (0: only the final image).
   public var saveEvery: Int
+  /// Write `checkpoint.h5` every this many iterations (0: only on Ctrl-C), for `--resume`.
+  public var checkpointEvery: Int
   /// Stop as soon as the total loss falls below this, recording when (time-to-equal-loss).
   public var stopAtLoss: Double?
   /// The VGG-19 weights file (HDF5, from `harness import-weights`).
@@ -53,7 +55,7 @@ public struct GatysConfiguration: Codable, Equatable, Sendable {
     initialization: GatysInitialization, size: Int, styleScale: Double,
     featureTerms: [FeatureLossTerm], imageTerms: [ImageLossTerm], padding: VGG19.Padding,
     pooling: VGG19.Pooling, optimizer: GatysOptimizer, originalColors: Bool, seed: UInt64,
-    printEvery: Int, saveEvery: Int, stopAtLoss: Double?, weights: String
+    printEvery: Int, saveEvery: Int, checkpointEvery: Int, stopAtLoss: Double?, weights: String
   ) {
     self.styles = styles
     self.styleBlendWeights = styleBlendWeights
@@ -70,6 +72,7 @@ public struct GatysConfiguration: Codable, Equatable, Sendable {
     self.seed = seed
     self.printEvery = printEvery
     self.saveEvery = saveEvery
+    self.checkpointEvery = checkpointEvery
     self.stopAtLoss = stopAtLoss
     self.weights = weights
   }
@@ -120,6 +123,9 @@ public struct GatysConfiguration: Codable, Equatable, Sendable {
     problems += optimizer.problems().map { "optimizer.\($0)" }
     if printEvery < 1 { problems.append("printEvery: must be at least 1, got \(printEvery)") }
     if saveEvery < 0 { problems.append("saveEvery: must be 0 (final image only) or positive, got \(saveEvery)") }
+    if checkpointEvery < 0 {
+      problems.append("checkpointEvery: must be 0 (only on Ctrl-C) or positive, got \(checkpointEvery)")
+    }
     if let stopAtLoss, !stopAtLoss.isFinite {
       problems.append("stopAtLoss: must be a finite number, got \(stopAtLoss)")
     }

@@ -77,7 +77,7 @@ public final class GatysRun {
   public var showsProgress = true
 
   private let objective: Objective
-  private var context: LossContext
+  var context: LossContext
   private var lastTerms: [Objective.TermValue] = []
 
   /// A run of `configuration` on `inputs` with `network`, writing to `outputDirectory`.
@@ -141,38 +141,115 @@ public final class GatysRun {
     for (index, style) in inputs.styles.enumerated() { try root.write(style, to: "inputs/style_\(index)") }
     if let content = inputs.content { try root.write(content, to: "inputs/content") }
     try root.write(inputs.initial, to: "inputs/initial")
-    let names = objective.termNames
     let table = try MetricsTable(
       creating: "metrics/iterations", in: root,
-      columns: ["iteration", "wall_seconds", "iteration_seconds", "evaluations"] + names
+      columns: ["iteration", "wall_seconds", "iteration_seconds", "evaluations"] + objective.termNames
         + ["total", "peak_rss_mib"])
     let targets = try targets()
     var optimizer = try ImageOptimizer(configuration.optimizer, start: inputs.initial)
-    let objectiveFunction: ObjectiveFunction = { [unowned self] image in
-      self.evaluate(image, targets: targets)
-    }
     InterruptSignal.shared.install()
-
     let start = monotonicSeconds()
-    var first = try optimizer.evaluate(objectiveFunction)
+    let first = try optimizer.evaluate(objectiveFunction(targets))
     try (try root.dataset("metrics/iterations")).setAttribute(
       "term_weights", .doubles(lastTerms.map { Double($0.weight) }))
     try table.append(row(0, wall: 0, iterationSeconds: monotonicSeconds() - start, optimizer, first.loss))
     try table.flush()
+    let loop = GatysCheckpoint(
+      iteration: 0, elapsedSeconds: 0, initialLoss: first.loss, lastLoss: first.loss,
+      lossesStream: context.random, optimizer: optimizer.state)
+    return try optimize(
+      store: store, table: table, optimizer: &optimizer, from: loop, targets: targets,
+      sessionStart: start)
+  }
+
+  /// Continues the run in `directory` from its `checkpoint.h5` (written every `checkpointEvery`
+  /// iterations and on Ctrl-C): the configuration, inputs and metrics come from the directory,
+  /// rows after the checkpoint are dropped, and the loop goes on exactly as it would have,
+  /// for `iterations` in all (default: the configuration's). Returns like `run()`.
+  @discardableResult
+  public static func resume(
+    directory: URL, iterations: Int? = nil, showsProgress: Bool = true,
+    load: (GatysConfiguration) throws -> VGG19
+  ) throws -> GatysSummary {
+    let path = directory.path
+    let manager = FileManager.default
+    let checkpointPath = directory.appendingPathComponent("checkpoint.h5").path
+    for name in ["configuration.json", "provenance.json", "store.h5", "checkpoint.h5"]
+    where !manager.fileExists(atPath: directory.appendingPathComponent(name).path) {
+      throw GatysError.cannotResume(path, reason: "no \(name) (a run directory of harness gatys has one)")
+    }
+    var configuration: GatysConfiguration
+    var provenance: Provenance
+    do {
+      configuration = try JSONDecoder().decode(
+        GatysConfiguration.self, from: Data(contentsOf: directory.appendingPathComponent("configuration.json")))
+      provenance = try JSONDecoder().decode(
+        Provenance.self, from: Data(contentsOf: directory.appendingPathComponent("provenance.json")))
+    } catch {
+      throw GatysError.cannotResume(path, reason: "its configuration.json or provenance.json does not read: \(error)")
+    }
+    if let iterations { configuration.optimizer.iterations = iterations }
+    let checkpoint = try GatysCheckpoint.read(from: checkpointPath)
+    let store = try HDF5File.open(directory.appendingPathComponent("store.h5").path, mode: .readWrite)
+    let root = try store.root
+    var styles: [Tensor] = []
+    while try root.contains("inputs/style_\(styles.count)") {
+      styles.append(try root.readTensor("inputs/style_\(styles.count)"))
+    }
+    let content = try root.contains("inputs/content") ? try root.readTensor("inputs/content") : nil
+    let inputs = GatysInputs(styles: styles, content: content, initial: try root.readTensor("inputs/initial"))
+    provenance.resumed = (provenance.resumed ?? []) + [
+      "\(Provenance.timestamp()) from iteration \(checkpoint.iteration): \(CommandLine.arguments.joined(separator: " "))"
+    ]
+    provenance.finished = nil
+    let run = GatysRun(
+      configuration: configuration, inputs: inputs, network: try load(configuration),
+      outputDirectory: directory, provenance: provenance)
+    run.showsProgress = showsProgress
+    run.context = LossContext(random: checkpoint.lossesStream)
+    let table = try MetricsTable(opening: "metrics/iterations", in: root)
+    try table.truncate(rowCount: checkpoint.iteration + 1)
+    try root.setJSONAttribute("configuration", configuration)
+    try run.writeJSON(configuration, to: "configuration.json")
+    try run.writeJSON(provenance, to: "provenance.json")
+    let targets = try run.targets()
+    var optimizer = try ImageOptimizer(configuration.optimizer, state: checkpoint.optimizer)
+    InterruptSignal.shared.install()
+    return try run.optimize(
+      store: store, table: table, optimizer: &optimizer, from: checkpoint, targets: targets,
+      sessionStart: monotonicSeconds())
+  }
+
+  /// The objective for the optimiser.
+  private func objectiveFunction(_ targets: Objective.Targets) -> ObjectiveFunction {
+    { [unowned self] image in self.evaluate(image, targets: targets) }
+  }
+
+  /// The loop from `loop` (the iterate after `loop.iteration` iterations, already logged) to the
+  /// end, then the outputs.
+  private func optimize(
+    store: HDF5File, table: MetricsTable, optimizer: inout ImageOptimizer, from loop: GatysCheckpoint,
+    targets: Objective.Targets, sessionStart: Double
+  ) throws -> GatysSummary {
+    let root = try store.root
+    let function = objectiveFunction(targets)
+    let elapsed = { loop.elapsedSeconds + monotonicSeconds() - sessionStart }
     var lastGoodImage = optimizer.image
-    var lastLoss = first.loss
+    var lastLoss = loop.lastLoss
     var summary = GatysSummary(
-      stopReason: .completed, iterations: 0, evaluations: optimizer.evaluationCount,
-      initialLoss: first.loss, finalLoss: first.loss, seconds: 0, secondsPerIteration: 0,
+      stopReason: .completed, iterations: loop.iteration, evaluations: optimizer.evaluationCount,
+      initialLoss: loop.initialLoss, finalLoss: loop.lastLoss, seconds: 0, secondsPerIteration: 0,
       peakResidentMiB: ProcessMemory.peakResidentMiB,
       peakTensorMiB: Double(BufferPool.shared.peakLiveBytes) / 1_048_576,
-      outputDirectory: directory.path)
+      reachedLossAtIteration: loop.reachedLossAtIteration,
+      reachedLossAfterSeconds: loop.reachedLossAfterSeconds, outputDirectory: outputDirectory.path)
     var progress = ProgressBar(total: configuration.optimizer.iterations, printEvery: configuration.printEvery)
-    if let diverged = nonFiniteTerms(first.loss) {
+    if loop.iteration == 0, let diverged = nonFiniteTerms(loop.lastLoss) {
       summary.stopReason = .diverged
       summary.divergedTerms = diverged
     }
-    var iteration = 0
+    if summary.reachedLossAtIteration != nil { summary.stopReason = .reachedLoss }
+    var iteration = loop.iteration
     while summary.stopReason == .completed && iteration < configuration.optimizer.iterations {
       if InterruptSignal.shared.received != nil {
         summary.stopReason = .interrupted
@@ -180,54 +257,74 @@ public final class GatysRun {
       }
       let iterationStart = monotonicSeconds()
       let previousImage = optimizer.image
-      let moved = try optimizer.step(objectiveFunction)
+      let moved = try optimizer.step(function)
       if !moved {
         summary.stopReason = .converged
         break
       }
       iteration += 1
-      first = try optimizer.evaluate(objectiveFunction)
-      let now = monotonicSeconds()
-      try table.append(row(iteration, wall: now - start, iterationSeconds: now - iterationStart, optimizer, first.loss))
+      let evaluation = try optimizer.evaluate(function)
+      try table.append(
+        row(iteration, wall: elapsed(), iterationSeconds: monotonicSeconds() - iterationStart, optimizer, evaluation.loss))
       try table.flush()
-      if let diverged = nonFiniteTerms(first.loss) {
+      if let diverged = nonFiniteTerms(evaluation.loss) {
         summary.stopReason = .diverged
         summary.divergedTerms = diverged
         lastGoodImage = previousImage
         break
       }
       lastGoodImage = optimizer.image
-      lastLoss = first.loss
-      if showsProgress { progress.update(iteration, status: status(first.loss)) }
+      lastLoss = evaluation.loss
+      if showsProgress { progress.update(iteration, status: status(evaluation.loss)) }
       if configuration.saveEvery > 0 && iteration % configuration.saveEvery == 0 {
         try saveImage(lastGoodImage, name: String(format: "iterations/iteration-%06d.png", iteration))
       }
-      if let threshold = configuration.stopAtLoss, first.loss < threshold, summary.reachedLossAtIteration == nil {
+      if let threshold = configuration.stopAtLoss, evaluation.loss < threshold {
         summary.reachedLossAtIteration = iteration
-        summary.reachedLossAfterSeconds = now - start
+        summary.reachedLossAfterSeconds = elapsed()
         summary.stopReason = .reachedLoss
       }
+      if configuration.checkpointEvery > 0 && iteration % configuration.checkpointEvery == 0 {
+        try checkpoint(iteration, elapsed(), summary, lastLoss, optimizer)
+      }
+    }
+    if summary.stopReason == .interrupted && iteration > loop.iteration {
+      try checkpoint(iteration, elapsed(), summary, lastLoss, optimizer)
     }
     if showsProgress && summary.stopReason != .completed { progress.finish() }
     summary.iterations = iteration
     summary.evaluations = optimizer.evaluationCount
     summary.finalLoss = lastLoss
-    summary.seconds = monotonicSeconds() - start
+    summary.seconds = elapsed()
     summary.secondsPerIteration = iteration > 0 ? summary.seconds / Double(iteration) : 0
     summary.peakResidentMiB = ProcessMemory.peakResidentMiB
     summary.peakTensorMiB = Double(BufferPool.shared.peakLiveBytes) / 1_048_576
     provenance.finished = Provenance.timestamp()
 
-    try root.write(lastGoodImage, to: "result/image")
+    try root.write(lastGoodImage, to: "result/image", replacing: true)
     try root.setJSONAttribute("summary", summary)
     try root.setJSONAttribute("provenance", provenance)
     try store.close()
     try saveImage(lastGoodImage, name: "final.png")
     try writeJSON(provenance, to: "provenance.json")
     if summary.stopReason == .diverged {
-      throw GatysError.diverged(iteration: iteration, terms: summary.divergedTerms ?? [], directory: directory.path)
+      throw GatysError.diverged(
+        iteration: iteration, terms: summary.divergedTerms ?? [], directory: outputDirectory.path)
     }
     return summary
+  }
+
+  /// Writes `checkpoint.h5` for the iterate after `iteration` iterations.
+  private func checkpoint(
+    _ iteration: Int, _ elapsed: Double, _ summary: GatysSummary, _ lastLoss: Double,
+    _ optimizer: ImageOptimizer
+  ) throws {
+    try GatysCheckpoint(
+      iteration: iteration, elapsedSeconds: elapsed, initialLoss: summary.initialLoss,
+      lastLoss: lastLoss, lossesStream: context.random,
+      reachedLossAtIteration: summary.reachedLossAtIteration,
+      reachedLossAfterSeconds: summary.reachedLossAfterSeconds, optimizer: optimizer.state
+    ).write(to: outputDirectory.appendingPathComponent("checkpoint.h5").path)
   }
 
   private func row(
@@ -270,7 +367,7 @@ public final class GatysRun {
     try writePNG(output, path: url.path)
   }
 
-  private func writeJSON<Value: Encodable>(_ value: Value, to name: String) throws {
+  func writeJSON<Value: Encodable>(_ value: Value, to name: String) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try encoder.encode(value).write(to: outputDirectory.appendingPathComponent(name), options: .atomic)
@@ -307,6 +404,10 @@ public enum GatysError: Error, CustomStringConvertible {
   case cannotCreateOutput(String, reason: String)
   /// The configuration has problems (all listed).
   case invalidConfiguration([String])
+  /// A run directory cannot be resumed.
+  case cannotResume(String, reason: String)
+  /// A checkpoint file is damaged or foreign.
+  case badCheckpoint(String, reason: String)
 
   /// One clear message.
   public var description: String {
@@ -322,6 +423,10 @@ public enum GatysError: Error, CustomStringConvertible {
       return "\(path): cannot create the output directory: \(reason)"
     case .invalidConfiguration(let problems):
       return "invalid configuration:\n" + problems.map { "  " + $0 }.joined(separator: "\n")
+    case .cannotResume(let path, let reason):
+      return "\(path): cannot resume: \(reason)"
+    case .badCheckpoint(let path, let reason):
+      return "\(path): bad checkpoint: \(reason)"
     }
   }
 }

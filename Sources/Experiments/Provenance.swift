@@ -23,6 +23,8 @@ public struct Provenance: Codable, Equatable, Sendable {
   public var started: String
   /// ISO 8601 end time (UTC), once finished.
   public var finished: String?
+  /// Each resumption of an interrupted run: when, from which iteration, the command line.
+  public var resumed: [String]?
 
   /// The provenance of the current process, for a run with `seed`.
   public static func current(seed: UInt64, harnessVersion: String) -> Provenance {

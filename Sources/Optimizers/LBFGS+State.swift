@@ -34,6 +34,29 @@ public struct LBFGSState: Sendable {
   public var pendingLossChangeTest: Bool
   /// The learning rate in force.
   public var learningRate: Double
+
+  /// A state with every field given (a checkpoint being read back).
+  public init(
+    iterationCount: Int, evaluationCount: Int, parameters: Tensor, direction: Tensor,
+    stepLength: Double, hessianScale: Double, steps: [Tensor], gradientChanges: [Tensor],
+    inverseCurvatures: [Double], previousGradient: Tensor?, previousLoss: Double?,
+    currentEvaluation: Evaluation?, pendingLossChangeTest: Bool, learningRate: Double
+  ) {
+    self.iterationCount = iterationCount
+    self.evaluationCount = evaluationCount
+    self.parameters = parameters
+    self.direction = direction
+    self.stepLength = stepLength
+    self.hessianScale = hessianScale
+    self.steps = steps
+    self.gradientChanges = gradientChanges
+    self.inverseCurvatures = inverseCurvatures
+    self.previousGradient = previousGradient
+    self.previousLoss = previousLoss
+    self.currentEvaluation = currentEvaluation
+    self.pendingLossChangeTest = pendingLossChangeTest
+    self.learningRate = learningRate
+  }
 }
 
 extension LBFGS {

@@ -18,6 +18,15 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     state = (mix.next(), mix.next(), mix.next(), mix.next())
   }
 
+  /// The generator's state, for checkpoints: four words.
+  public var stateWords: [UInt64] { [state.0, state.1, state.2, state.3] }
+
+  /// A stream continuing from `stateWords` (from a checkpoint); nil unless four words.
+  public init?(stateWords words: [UInt64]) {
+    guard words.count == 4 else { return nil }
+    state = (words[0], words[1], words[2], words[3])
+  }
+
   /// A sub-stream derived from this stream's current state and `name`, without advancing this one.
   public func derived(_ name: String) -> RandomStream {
     var copy = self

@@ -40,7 +40,9 @@ struct GatysCommand: ParsableCommand {
       toolchain, CPU, BLAS kernel, threads, seed), store.h5 (inputs, /metrics/iterations with one \
       row per iteration: iteration, wall_seconds, iteration_seconds, evaluations, every loss term \
       per layer unweighted, total, peak_rss_mib; /result/image; attributes configuration, \
-      provenance, summary). Ctrl-C stops after the current iteration and keeps everything written.
+      provenance, summary). Ctrl-C stops after the current iteration, keeps everything written \
+      and a checkpoint.h5 (also written every --checkpoint-every iterations); \
+      harness gatys --resume DIR continues the run exactly where it stopped.
       """)
 
   @Option(name: .customLong("style"), help: "A style or texture image (repeat for several).")
@@ -67,8 +69,8 @@ struct GatysCommand: ParsableCommand {
   @Option(help: "Style images' longest side relative to --size.")
   var styleScale: Double = 1
 
-  @Option(help: "Iterations of the optimiser.")
-  var iterations: Int = 1000
+  @Option(help: "Iterations of the optimiser (default 1000; with --resume: the new total).")
+  var iterations: Int?
 
   @Option(help: "lbfgs or adam.")
   var optimizer: GatysOptimizer.Kind = .lbfgs
@@ -133,11 +135,20 @@ struct GatysCommand: ParsableCommand {
   @Option(help: "Save an intermediate image every N iterations (0: final only).")
   var saveEvery: Int = 100
 
+  @Option(help: "Write checkpoint.h5 every N iterations (0: only on Ctrl-C), for --resume.")
+  var checkpointEvery: Int = 100
+
   @Option(help: "Stop as soon as the total loss falls below X (records when).")
   var stopAtLoss: Double?
 
-  @Option(help: "The VGG-19 weights (HDF5 from harness import-weights).")
-  var weights: String = defaultWeightsPath
+  @Option(help: "The VGG-19 weights (HDF5 from harness import-weights; default \(defaultWeightsPath)).")
+  var weights: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Continue the interrupted run in DIR from its checkpoint.h5.",
+      discussion: "Its configuration.json decides everything; only --iterations (the new total), --weights, --threads and --quiet apply."))
+  var resume: String?
 
   @Option(help: "Worker threads (default: OPENBLAS_NUM_THREADS, else every core).")
   var threads: Int?
@@ -151,6 +162,17 @@ struct GatysCommand: ParsableCommand {
   func run() throws {
     if let threads { BLAS.setThreads(threads) }
     if let warning = BLAS.kernelWarning { printError("warning: \(warning)") }
+    if let resume {
+      let summary = try GatysRun.resume(
+        directory: URL(fileURLWithPath: resume), iterations: iterations, showsProgress: !quiet
+      ) { configuration in
+        try VGG19.load(
+          from: weights ?? configuration.weights, padding: configuration.padding,
+          pooling: configuration.pooling, deepestLayer: configuration.taps.max() ?? .relu5_1)
+      }
+      try report(summary)
+      return
+    }
     let configuration = try resolvedConfiguration()
     let problems = configuration.problems()
     guard problems.isEmpty else { throw GatysError.invalidConfiguration(problems) }
@@ -170,16 +192,23 @@ struct GatysCommand: ParsableCommand {
       configuration: configuration, inputs: inputs, network: network, outputDirectory: directory,
       provenance: .current(seed: configuration.seed, harnessVersion: HarnessVersion.number))
     run.showsProgress = !quiet
-    let summary = try run.run()
+    try report(try run.run())
+  }
+
+  /// Prints the summary; an interrupted run exits with 130.
+  private func report(_ summary: GatysSummary) throws {
     print("\(summary.stopReason.rawValue): \(summary.iterations) iterations, \(summary.evaluations) evaluations, "
       + String(format: "%.2f s (%.3f s/iteration), loss %.4e -> %.4e, peak RSS %.0f MiB (tensors %.0f MiB)",
                summary.seconds, summary.secondsPerIteration, summary.initialLoss, summary.finalLoss,
                summary.peakResidentMiB, summary.peakTensorMiB))
     if let iteration = summary.reachedLossAtIteration, let seconds = summary.reachedLossAfterSeconds {
-      print(String(format: "reached loss < %g at iteration %d after %.2f s", stopAtLoss ?? 0, iteration, seconds))
+      print(String(format: "reached the --stop-at-loss threshold at iteration %d after %.2f s", iteration, seconds))
     }
-    print("outputs: \(directory.path)")
-    if summary.stopReason == .interrupted { throw ExitCode(130) }
+    print("outputs: \(summary.outputDirectory)")
+    if summary.stopReason == .interrupted {
+      printError("interrupted: continue with harness gatys --resume \(summary.outputDirectory)")
+      throw ExitCode(130)
+    }
   }
 
   /// The configuration these options describe, every default filled in.
@@ -225,11 +254,11 @@ struct GatysCommand: ParsableCommand {
       size: size, styleScale: styleScale, featureTerms: featureTerms, imageTerms: imageTerms,
       padding: padding, pooling: pooling,
       optimizer: GatysOptimizer(
-        kind: optimizer, iterations: iterations,
+        kind: optimizer, iterations: iterations ?? 1000,
         learningRate: learningRate ?? (optimizer == .lbfgs ? 1 : 0.02), lineSearch: search,
         historySize: historySize, beta1: 0.9, beta2: 0.999, epsilon: 1e-8),
       originalColors: originalColors, seed: seed, printEvery: printEvery, saveEvery: saveEvery,
-      stopAtLoss: stopAtLoss, weights: weights)
+      checkpointEvery: checkpointEvery, stopAtLoss: stopAtLoss, weights: weights ?? defaultWeightsPath)
   }
 
   /// Loads an image argument, printing its range warning if any.

@@ -1,0 +1,89 @@
+import Foundation
+import Optimizers
+import Store
+import TensorCore
+
+/// Where a Gatys run stood after an iteration: enough to continue it exactly (`harness gatys
+/// --resume DIR`), written atomically to `DIR/checkpoint.h5` every `checkpointEvery` iterations
+/// and when the run is interrupted.
+///
+/// Layout: `/optimizer/...` (the L-BFGS state: parameters, direction, each curvature pair
+/// `steps/<i>` and `gradient_changes/<i>`, previous gradient, the cached evaluation, with scalars
+/// as attributes; or Adam's image, moments and step count), and root attributes `iteration`,
+/// `elapsed_seconds`, `initial_loss`, `last_loss`, `losses_stream` (the loss stream's state, so
+/// random losses draw what they would have drawn), `reached_loss_at_iteration`,
+/// `reached_loss_after_seconds`, `optimizer`, `format`. Uncompressed (at 512² the L-BFGS history
+/// alone is 600 MiB; writing it takes about a second).
+struct GatysCheckpoint {
+  /// Iterations completed.
+  var iteration: Int
+  /// Seconds spent in the loop before this checkpoint (all sessions).
+  var elapsedSeconds: Double
+  /// Loss at the start and at the checkpoint's iterate.
+  var initialLoss: Double
+  var lastLoss: Double
+  /// The loss stream's state.
+  var lossesStream: RandomStream
+  /// When `stopAtLoss` was reached, if it was.
+  var reachedLossAtIteration: Int?
+  var reachedLossAfterSeconds: Double?
+  /// The optimiser.
+  var optimizer: ImageOptimizer.State
+
+  static let format = "texture-nets-harness gatys checkpoint, version 1"
+
+  /// Writes the checkpoint to `path` atomically.
+  func write(to path: String) throws {
+    try HDF5File.writeAtomically(path) { file in
+      let root = try file.root
+      try root.setAttribute("format", .string(Self.format))
+      try root.setAttribute("iteration", .integer(Int64(iteration)))
+      try root.setAttribute("elapsed_seconds", .double(elapsedSeconds))
+      try root.setAttribute("initial_loss", .double(initialLoss))
+      try root.setAttribute("last_loss", .double(lastLoss))
+      try root.setAttribute(
+        "losses_stream", .integers(lossesStream.stateWords.map { Int64(bitPattern: $0) }))
+      if let reachedLossAtIteration, let reachedLossAfterSeconds {
+        try root.setAttribute("reached_loss_at_iteration", .integer(Int64(reachedLossAtIteration)))
+        try root.setAttribute("reached_loss_after_seconds", .double(reachedLossAfterSeconds))
+      }
+      try optimizer.write(to: try root.groupCreatingIfNeeded("optimizer"))
+    }
+  }
+
+  /// Reads a checkpoint written by `write(to:)`; errors name the file.
+  static func read(from path: String) throws -> GatysCheckpoint {
+    let file = try HDF5File.open(path)
+    defer { try? file.close() }
+    let root = try file.root
+    guard try root.stringAttribute("format") == format else {
+      throw GatysError.badCheckpoint(path, reason: "not a Gatys checkpoint of this harness (format attribute)")
+    }
+    guard case .integers(let values) = try root.attribute("losses_stream") else {
+      throw GatysError.badCheckpoint(path, reason: "losses_stream must hold 4 integers")
+    }
+    let words = values.map { UInt64(bitPattern: $0) }
+    guard let stream = RandomStream(stateWords: words) else {
+      throw GatysError.badCheckpoint(path, reason: "losses_stream must hold 4 words")
+    }
+    let reached = try root.hasAttribute("reached_loss_at_iteration")
+    return GatysCheckpoint(
+      iteration: Int(try root.integerAttribute("iteration")),
+      elapsedSeconds: try root.double("elapsed_seconds"),
+      initialLoss: try root.double("initial_loss"),
+      lastLoss: try root.double("last_loss"), lossesStream: stream,
+      reachedLossAtIteration: reached ? Int(try root.integerAttribute("reached_loss_at_iteration")) : nil,
+      reachedLossAfterSeconds: reached ? try root.double("reached_loss_after_seconds") : nil,
+      optimizer: try ImageOptimizer.State.read(from: try root.group("optimizer")))
+  }
+}
+
+extension HDF5Group {
+  /// Attribute `name` as one real number.
+  func double(_ name: String) throws -> Double {
+    guard let value = try doublesAttribute(name).first else {
+      throw GatysError.badCheckpoint(file.path, reason: "attribute \(path)@\(name) holds no number")
+    }
+    return value
+  }
+}
