@@ -15,18 +15,10 @@ import TensorCore
 /// `reached_loss_after_seconds`, `optimizer`, `format`. Uncompressed (at 512² the L-BFGS history
 /// alone is 600 MiB; writing it takes about a second).
 struct GatysCheckpoint {
-  /// Iterations completed.
-  var iteration: Int
-  /// Seconds spent in the loop before this checkpoint (all sessions).
-  var elapsedSeconds: Double
-  /// Loss at the start and at the checkpoint's iterate.
-  var initialLoss: Double
-  var lastLoss: Double
+  /// Where the loop stood.
+  var position: LoopPosition
   /// The loss stream's state.
   var lossesStream: RandomStream
-  /// When `stopAtLoss` was reached, if it was.
-  var reachedLossAtIteration: Int?
-  var reachedLossAfterSeconds: Double?
   /// The optimiser.
   var optimizer: ImageOptimizer.State
 
@@ -37,13 +29,15 @@ struct GatysCheckpoint {
     try HDF5File.writeAtomically(path) { file in
       let root = try file.root
       try root.setAttribute("format", .string(Self.format))
-      try root.setAttribute("iteration", .integer(Int64(iteration)))
-      try root.setAttribute("elapsed_seconds", .double(elapsedSeconds))
-      try root.setAttribute("initial_loss", .double(initialLoss))
-      try root.setAttribute("last_loss", .double(lastLoss))
+      try root.setAttribute("iteration", .integer(Int64(position.iteration)))
+      try root.setAttribute("elapsed_seconds", .double(position.elapsedSeconds))
+      try root.setAttribute("initial_loss", .double(position.initialLoss))
+      try root.setAttribute("last_loss", .double(position.lastLoss))
       try root.setAttribute(
         "losses_stream", .integers(lossesStream.stateWords.map { Int64(bitPattern: $0) }))
-      if let reachedLossAtIteration, let reachedLossAfterSeconds {
+      if let reachedLossAtIteration = position.reachedLossAtIteration,
+        let reachedLossAfterSeconds = position.reachedLossAfterSeconds
+      {
         try root.setAttribute("reached_loss_at_iteration", .integer(Int64(reachedLossAtIteration)))
         try root.setAttribute("reached_loss_after_seconds", .double(reachedLossAfterSeconds))
       }
@@ -67,15 +61,30 @@ struct GatysCheckpoint {
       throw GatysError.badCheckpoint(path, reason: "losses_stream must hold 4 words")
     }
     let reached = try root.hasAttribute("reached_loss_at_iteration")
-    return GatysCheckpoint(
+    let position = LoopPosition(
       iteration: Int(try root.integerAttribute("iteration")),
       elapsedSeconds: try root.double("elapsed_seconds"),
-      initialLoss: try root.double("initial_loss"),
-      lastLoss: try root.double("last_loss"), lossesStream: stream,
+      initialLoss: try root.double("initial_loss"), lastLoss: try root.double("last_loss"),
       reachedLossAtIteration: reached ? Int(try root.integerAttribute("reached_loss_at_iteration")) : nil,
-      reachedLossAfterSeconds: reached ? try root.double("reached_loss_after_seconds") : nil,
+      reachedLossAfterSeconds: reached ? try root.double("reached_loss_after_seconds") : nil)
+    return GatysCheckpoint(
+      position: position, lossesStream: stream,
       optimizer: try ImageOptimizer.State.read(from: try root.group("optimizer")))
   }
+}
+
+/// Where a Gatys loop stands: iterations done, time spent, losses, the stop-at-loss record.
+struct LoopPosition {
+  /// Iterations completed.
+  var iteration: Int
+  /// Seconds spent in the loop so far (all sessions).
+  var elapsedSeconds: Double
+  /// Loss at the start and at the current iterate.
+  var initialLoss: Double
+  var lastLoss: Double
+  /// When `stopAtLoss` was reached, if it was.
+  var reachedLossAtIteration: Int?
+  var reachedLossAfterSeconds: Double?
 }
 
 extension HDF5Group {

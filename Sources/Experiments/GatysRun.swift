@@ -154,9 +154,8 @@ public final class GatysRun {
       "term_weights", .doubles(lastTerms.map { Double($0.weight) }))
     try table.append(row(0, wall: 0, iterationSeconds: monotonicSeconds() - start, optimizer, first.loss))
     try table.flush()
-    let loop = GatysCheckpoint(
-      iteration: 0, elapsedSeconds: 0, initialLoss: first.loss, lastLoss: first.loss,
-      lossesStream: context.random, optimizer: optimizer.state)
+    let loop = LoopPosition(
+      iteration: 0, elapsedSeconds: 0, initialLoss: first.loss, lastLoss: first.loss)
     return try optimize(
       store: store, table: table, optimizer: &optimizer, from: loop, targets: targets,
       sessionStart: start)
@@ -189,7 +188,16 @@ public final class GatysRun {
       throw GatysError.cannotResume(path, reason: "its configuration.json or provenance.json does not read: \(error)")
     }
     if let iterations { configuration.optimizer.iterations = iterations }
-    let checkpoint = try GatysCheckpoint.read(from: checkpointPath)
+    // Only the position and the stream outlive this closure: the optimiser takes the state's
+    // tensors over, so no second reference keeps the L-BFGS history from being updated in place.
+    let (position, stream, restored) = try { () throws -> (LoopPosition, RandomStream, ImageOptimizer) in
+      let checkpoint = try GatysCheckpoint.read(from: checkpointPath)
+      return (
+        checkpoint.position, checkpoint.lossesStream,
+        try ImageOptimizer(configuration.optimizer, state: checkpoint.optimizer)
+      )
+    }()
+    var optimizer = restored
     let store = try HDF5File.open(directory.appendingPathComponent("store.h5").path, mode: .readWrite)
     let root = try store.root
     var styles: [Tensor] = []
@@ -199,24 +207,23 @@ public final class GatysRun {
     let content = try root.contains("inputs/content") ? try root.readTensor("inputs/content") : nil
     let inputs = GatysInputs(styles: styles, content: content, initial: try root.readTensor("inputs/initial"))
     provenance.resumed = (provenance.resumed ?? []) + [
-      "\(Provenance.timestamp()) from iteration \(checkpoint.iteration): \(CommandLine.arguments.joined(separator: " "))"
+      "\(Provenance.timestamp()) from iteration \(position.iteration): \(CommandLine.arguments.joined(separator: " "))"
     ]
     provenance.finished = nil
     let run = GatysRun(
       configuration: configuration, inputs: inputs, network: try load(configuration),
       outputDirectory: directory, provenance: provenance)
     run.showsProgress = showsProgress
-    run.context = LossContext(random: checkpoint.lossesStream)
+    run.context = LossContext(random: stream)
     let table = try MetricsTable(opening: "metrics/iterations", in: root)
-    try table.truncate(rowCount: checkpoint.iteration + 1)
+    try table.truncate(rowCount: position.iteration + 1)
     try root.setJSONAttribute("configuration", configuration)
     try run.writeJSON(configuration, to: "configuration.json")
     try run.writeJSON(provenance, to: "provenance.json")
     let targets = try run.targets()
-    var optimizer = try ImageOptimizer(configuration.optimizer, state: checkpoint.optimizer)
     InterruptSignal.shared.install()
     return try run.optimize(
-      store: store, table: table, optimizer: &optimizer, from: checkpoint, targets: targets,
+      store: store, table: table, optimizer: &optimizer, from: position, targets: targets,
       sessionStart: monotonicSeconds())
   }
 
@@ -228,7 +235,7 @@ public final class GatysRun {
   /// The loop from `loop` (the iterate after `loop.iteration` iterations, already logged) to the
   /// end, then the outputs.
   private func optimize(
-    store: HDF5File, table: MetricsTable, optimizer: inout ImageOptimizer, from loop: GatysCheckpoint,
+    store: HDF5File, table: MetricsTable, optimizer: inout ImageOptimizer, from loop: LoopPosition,
     targets: Objective.Targets, sessionStart: Double
   ) throws -> GatysSummary {
     let root = try store.root
@@ -319,12 +326,12 @@ public final class GatysRun {
     _ iteration: Int, _ elapsed: Double, _ summary: GatysSummary, _ lastLoss: Double,
     _ optimizer: ImageOptimizer
   ) throws {
-    try GatysCheckpoint(
+    let position = LoopPosition(
       iteration: iteration, elapsedSeconds: elapsed, initialLoss: summary.initialLoss,
-      lastLoss: lastLoss, lossesStream: context.random,
-      reachedLossAtIteration: summary.reachedLossAtIteration,
-      reachedLossAfterSeconds: summary.reachedLossAfterSeconds, optimizer: optimizer.state
-    ).write(to: outputDirectory.appendingPathComponent("checkpoint.h5").path)
+      lastLoss: lastLoss, reachedLossAtIteration: summary.reachedLossAtIteration,
+      reachedLossAfterSeconds: summary.reachedLossAfterSeconds)
+    try GatysCheckpoint(position: position, lossesStream: context.random, optimizer: optimizer.state)
+      .write(to: outputDirectory.appendingPathComponent("checkpoint.h5").path)
   }
 
   private func row(
