@@ -15,8 +15,9 @@ public struct BenchmarkRecord: Codable, Equatable, Sendable {
   public var gflops: Double?
   /// Worker threads.
   public var threads: Int
-  /// Runs kept (clean) and runs discarded because other processes used the CPU during them.
+  /// Runs kept (clean).
   public var clean_runs: Int
+  /// Runs discarded because other processes used the CPU during them.
   public var discarded_runs: Int
   /// Free-form detail (the GEMM shape, the loss value, ...).
   public var note: String?

@@ -164,9 +164,11 @@ public struct GatysOptimizer: Codable, Equatable, Sendable {
   public var lineSearch: LineSearch
   /// L-BFGS: curvature pairs kept (neural-style's `-lbfgs_num_correction` 0 means torch's 100).
   public var historySize: Int
-  /// Adam's β₁, β₂ and ε.
+  /// Adam's β₁ (first-moment decay).
   public var beta1: Double
+  /// Adam's β₂ (second-moment decay).
   public var beta2: Double
+  /// Adam's ε (denominator guard).
   public var epsilon: Double
 
   /// Settings with every field given.

@@ -28,8 +28,9 @@ public struct GatysSummary: Codable, Sendable {
   public var iterations: Int
   /// Objective evaluations (forward + backward passes) made.
   public var evaluations: Int
-  /// The total loss at the start and at the last finite iterate.
+  /// The total loss at the start.
   public var initialLoss: Double
+  /// The total loss at the last finite iterate.
   public var finalLoss: Double
   /// Wall time of the optimisation loop (targets and setup excluded), seconds.
   public var seconds: Double
@@ -40,8 +41,9 @@ public struct GatysSummary: Codable, Sendable {
   /// The most tensor memory (large buffers) in use at once, MiB: the working set the peak RSS
   /// holds beyond the runtime, the libraries and the buffer pool's slack.
   public var peakTensorMiB: Double
-  /// With `stopAtLoss`: the iteration and the seconds at which the loss first fell below it.
+  /// With `stopAtLoss`: the iteration at which the loss first fell below it.
   public var reachedLossAtIteration: Int?
+  /// With `stopAtLoss`: the loop's seconds until then (time-to-equal-loss).
   public var reachedLossAfterSeconds: Double?
   /// With a divergence: the terms that were not finite (or `total`).
   public var divergedTerms: [String]?

@@ -10,9 +10,13 @@ import TensorCore
 public struct KernelBenchmark {
   /// One VGG-19 convolution: name, input channels, output channels, spatial size.
   public struct Layer: Sendable {
+    /// The paper name, e.g. `conv3_1`.
     public var name: String
+    /// Input channels.
     public var inputChannels: Int
+    /// Output channels.
     public var outputChannels: Int
+    /// The spatial size (square) of its input and output.
     public var size: Int
   }
 

@@ -7,9 +7,11 @@ public struct GradientCheckResult: CustomStringConvertible, Sendable {
   public var name: String
   /// max |analytic − numeric| / max(max |numeric|, 1e-3).
   public var relativeError: Double
-  /// The flat index of the worst element and its two values.
+  /// The flat index of the worst element.
   public var worstIndex: Int
+  /// The pullback's value there.
   public var analytic: Double
+  /// The central difference there.
   public var numeric: Double
 
   /// `name: relative error … at [i] (analytic a, numeric n)`.
