@@ -107,21 +107,22 @@ func winogradConvolution(
   precondition(!accumulate || activation == .identity, "winogradConvolution: accumulate with an activation")
   let tilesX = (outputWidth + 1) / 2
   let tileRows = (outputHeight + 1) / 2
-  let plan = WinogradPlan(
-    images: n, tileRows: tileRows, tilesX: tilesX, channels: max(m, reduction), threads: Parallel.threads)
+  let blocks = max(32, min(512, winogradWorkspaceBytes / (16 * 2 * max(m, reduction) * 4)))
+  let plan = RowTiling(
+    images: n, rows: tileRows, targetRowsPerTile: blocks / max(tilesX, 1), threads: Parallel.threads)
   let biasValues = bias?.scalars
   let outputPointer = output.storage.pointer
   input.withUnsafeBufferPointer { inputBuffer in
     transform.withUnsafeBufferPointer { transformBuffer in
       let u = transformBuffer.baseAddress!
       Parallel.forEach(plan.tasks) { range in
-        let maximumTiles = plan.tileRowsPerTask * tilesX
-        let bandRows = 2 * plan.tileRowsPerTask + 2
+        let maximumTiles = plan.rowsPerTile * tilesX
+        let bandRows = 2 * plan.rowsPerTile + 2
         let band = TensorStorage(count: reduction * bandRows * paddedWidth)
         let transformed = TensorStorage(count: 16 * reduction * maximumTiles)
         let products = TensorStorage(count: 16 * m * maximumTiles)
         for task in range {
-          let (image, firstTileRow, tileRowCount) = plan.task(task)
+          let (image, firstTileRow, tileRowCount) = plan.tile(task)
           let tiles = tileRowCount * tilesX
           let rows = 2 * tileRowCount + 2
           padBand(
@@ -157,41 +158,9 @@ func winogradConvolution(
   return output
 }
 
-/// How the Winograd kernel splits its work: tasks of whole rows of 2x2 tiles, as many tiles as
-/// keep a worker's transformed patches and products (16 · (K + M) · tiles floats) within
-/// `workspaceBytes`, at most 512, with a number of tasks that spreads evenly over the threads.
-struct WinogradPlan {
-  let images: Int
-  let tileRows: Int
-  let tileRowsPerTask: Int
-  let tasksPerImage: Int
-
-  /// A worker's workspace for transformed patches and products.
-  static let workspaceBytes = 8 << 20
-
-  init(images: Int, tileRows: Int, tilesX: Int, channels: Int, threads: Int) {
-    self.images = images
-    self.tileRows = tileRows
-    let targetTiles = max(32, min(512, Self.workspaceBytes / (16 * 2 * max(channels, 1) * 4)))
-    var perTask = max(1, min(tileRows, targetTiles / max(tilesX, 1)))
-    var tasks = (tileRows + perTask - 1) / perTask
-    while (images * tasks) % threads != 0 && perTask > 1 {
-      perTask -= 1
-      tasks = (tileRows + perTask - 1) / perTask
-    }
-    perTask = (tileRows + tasks - 1) / tasks
-    tasksPerImage = (tileRows + perTask - 1) / perTask
-    tileRowsPerTask = perTask
-  }
-
-  var tasks: Int { images * tasksPerImage }
-
-  func task(_ index: Int) -> (image: Int, firstTileRow: Int, tileRowCount: Int) {
-    let image = index / tasksPerImage
-    let first = (index % tasksPerImage) * tileRowsPerTask
-    return (image, first, min(tileRowsPerTask, tileRows - first))
-  }
-}
+/// A Winograd worker's workspace for transformed patches and products: tiles of rows of 2x2
+/// blocks are sized so that 16 · (K + M) · blocks floats fit it (at most 512 blocks).
+let winogradWorkspaceBytes = 8 << 20
 
 /// `V[ξ][c][t] = (Bᵀ d B)[ξ]` for every channel c and 2x2-output tile t of a band of padded rows
 /// (`rows × width` per channel; tile (ty, tx) reads rows 2ty … 2ty + 3, columns 2tx … 2tx + 3,
