@@ -131,3 +131,27 @@ final class PendingGradient: @unchecked Sendable {
     return result
   }
 }
+
+/// A loss that compares sets of feature points (sliced Wasserstein, MMD): its target is the
+/// exemplar's points and several exemplars blend by pooling their points.
+protocol PointSetLoss: FeatureLoss {}
+
+extension PointSetLoss {
+  /// The exemplar's points: its features as `[1, C, 1, N·H·W]` (the same storage for N = 1).
+  public func target(from features: Tensor) -> Tensor { pointCloud(features) }
+
+  /// The exemplars' points pooled in proportion to `weights` (see `pooledPoints`).
+  public func blend(_ targets: [Tensor], weights: [Float]) -> Tensor {
+    pooledPoints(targets, weights: weights, name: Self.kind)
+  }
+
+  /// The target's points, checked against features `[N, C, H, W]`.
+  func points(of target: Tensor, fitting features: Tensor) -> Tensor {
+    let (_, c, h, w) = features.shape.nchw
+    let points = pointCloud(target)
+    precondition(
+      points.shape[1] == c && points.count > 0 && h * w > 0,
+      "\(Self.kind) loss: target \(target.shape) does not fit features \(features.shape)")
+    return points
+  }
+}

@@ -30,7 +30,7 @@ import TensorCore
 ///   at O(S² C) and is exact (no subsample) when `samples` ≥ H·W.
 /// - Note: Deviation: with `adaptive` bandwidth their code holds σ constant in its backward pass;
 ///   here σ's dependence on the image is differentiated too, so the pullback is the true gradient.
-public struct MMDLoss: FeatureLoss {
+public struct MMDLoss: PointSetLoss {
   /// A Gaussian kernel's bandwidth. JSON: a number (σ) or the string `"adaptive"`.
   public enum Bandwidth: Codable, Equatable, Sendable {
     /// σ itself.
@@ -162,24 +162,13 @@ public struct MMDLoss: FeatureLoss {
     self.options = options
   }
 
-  /// The exemplar's points: its features as `[1, C, 1, N·H·W]` (the same storage for N = 1).
-  public func target(from features: Tensor) -> Tensor { pointCloud(features) }
-
-  /// The exemplars' points pooled in proportion to `weights` (see `pooledPoints`).
-  public func blend(_ targets: [Tensor], weights: [Float]) -> Tensor {
-    pooledPoints(targets, weights: weights, name: Self.kind)
-  }
-
   /// MMD² of `features` `[N, C, H, W]` against the exemplar's points `[1, C, H', W']`.
   public func callAsFunction(_ features: Variable, target: Tensor, context: inout LossContext)
     -> Variable
   {
     let x = features.value
     let (n, c, h, w) = x.shape.nchw
-    let points = pointCloud(target)
-    precondition(
-      points.shape[1] == c && points.count > 0 && h * w > 0,
-      "mmd loss: target \(target.shape) does not fit features \(x.shape)")
+    let points = points(of: target, fitting: x)
     let m = h * w
     // The exemplar's sample, drawn first, then each image's.
     let targetPositions = samplePositions(

@@ -27,7 +27,7 @@ import TensorCore
 ///   an output k² times larger, by repeating each exemplar point k² times (a step quantile).
 /// - Note: Deviation: the official code draws P = C directions at each layer; here P is one
 ///   option for all the term's layers (give each layer its own term to reproduce P = C exactly).
-public struct SlicedWassersteinLoss: FeatureLoss {
+public struct SlicedWassersteinLoss: PointSetLoss {
   /// The options: how many random directions each evaluation draws.
   public struct Options: Codable, Equatable, Sendable {
     /// The number of random projection directions P per layer and evaluation. Required in files.
@@ -62,24 +62,13 @@ public struct SlicedWassersteinLoss: FeatureLoss {
     self.options = options
   }
 
-  /// The exemplar's points: its features as `[1, C, 1, N·H·W]` (the same storage for N = 1).
-  public func target(from features: Tensor) -> Tensor { pointCloud(features) }
-
-  /// The exemplars' points pooled in proportion to `weights` (see `pooledPoints`).
-  public func blend(_ targets: [Tensor], weights: [Float]) -> Tensor {
-    pooledPoints(targets, weights: weights, name: Self.kind)
-  }
-
   /// The loss of `features` `[N, C, H, W]` against the exemplar's points `[1, C, H', W']`.
   public func callAsFunction(_ features: Variable, target: Tensor, context: inout LossContext)
     -> Variable
   {
     let x = features.value
     let (n, c, h, w) = x.shape.nchw
-    let points = pointCloud(target)
-    precondition(
-      points.shape[1] == c && points.count > 0 && h * w > 0,
-      "slicedWasserstein loss: target \(target.shape) does not fit features \(x.shape)")
+    let points = points(of: target, fitting: x)
     let m = h * w
     let p = options.projections
     let directions = randomDirections(count: p, dimension: c, using: &context.random)
