@@ -35,11 +35,22 @@ let package = Package(
     .target(name: "NN", dependencies: ["Autodiff", "Store"]),
     .target(name: "Losses", dependencies: ["NN"]),
     .target(name: "Optimizers", dependencies: ["TensorCore"]),
-    .target(name: "Experiments", dependencies: ["Losses", "Optimizers", "Store"]),
+    // What every long command shares: the run folder, atomic files, provenance, progress, signals.
+    .target(name: "Runs", dependencies: ["Store", "TensorCore"], exclude: ["README.md"]),
+    // Image arguments (PNG/JPEG or FILE.h5:/dataset) and their resizing; NN only for the
+    // did-you-mean (`closestName`) until it moves below.
+    .target(name: "ImageArguments", dependencies: ["NN", "Store", "TensorCore"], exclude: ["README.md"]),
+    .target(
+      name: "Gatys", dependencies: ["ImageArguments", "Losses", "NN", "Optimizers", "Runs", "Store"],
+      exclude: ["README.md"]),
+    .target(
+      name: "Measurements", dependencies: ["Gatys", "ImageArguments", "Losses", "NN", "Runs", "Store"],
+      exclude: ["README.md"]),
     .executableTarget(
       name: "harness",
       dependencies: [
-        "Experiments", "Losses", "NN", "Store", "TensorCore",
+        "Gatys", "ImageArguments", "Losses", "Measurements", "NN", "Optimizers", "Runs", "Store",
+        "TensorCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Appends metric rows to an HDF5 store until killed: the child process of StoreTests' kill -9 test.
@@ -57,7 +68,10 @@ let package = Package(
     .testTarget(
       name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"]),
+    .testTarget(name: "RunsTests", dependencies: ["Runs", "_TestSupport"]),
+    .testTarget(name: "ImageArgumentsTests", dependencies: ["ImageArguments", "_TestSupport"]),
+    .testTarget(name: "GatysTests", dependencies: ["Gatys", "_TestSupport"]),
+    .testTarget(name: "MeasurementsTests", dependencies: ["Measurements", "_TestSupport"]),
     .testTarget(name: "HarnessTests", dependencies: ["harness", "_TestSupport"]),
   ]
 )

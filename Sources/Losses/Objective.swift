@@ -75,11 +75,7 @@ public struct Objective: Sendable {
     styleCount: Int, styleFeatures: (Int) throws -> [VGGLayer: Tensor], styleWeights: [Float]?,
     contentFeatures: (() throws -> [VGGLayer: Tensor])?
   ) throws(ObjectiveError) -> Targets {
-    let weights = styleWeights ?? (0..<styleCount).map { _ in 1 }
-    let total = weights.reduce(0, +)
-    guard weights.count == styleCount, total > 0 || styleCount == 0 else {
-      throw ObjectiveError.badBlendWeights(weights, styles: styleCount)
-    }
+    let normalized = try StyleBlend.normalized(styleWeights, styleCount: styleCount)
     // statistics[term][layer]: one statistic per style (or the content's one).
     var statistics = featureTerms.map { term in term.layers.map { _ in [Tensor]() } }
     func collect(_ features: [VGGLayer: Tensor], for image: TargetImage) throws(ObjectiveError) {
@@ -110,7 +106,6 @@ public struct Objective: Sendable {
         throw ObjectiveError.featuresFailed("\(error)")
       }
     }
-    let normalized = weights.map { $0 / max(total, .leastNonzeroMagnitude) }
     let values = zip(featureTerms, statistics).map { term, perLayer in
       perLayer.map { perImage in
         perImage.count == 1 ? perImage[0] : term.loss.blend(perImage, weights: normalized)

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Experiments
+import Gatys
+import ImageArguments
 import Foundation
 import Losses
 import NN

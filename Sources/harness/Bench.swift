@@ -1,5 +1,7 @@
 import ArgumentParser
-import Experiments
+import Gatys
+import Measurements
+import Runs
 import Foundation
 import TensorCore
 
@@ -74,11 +76,11 @@ struct Bench: ParsableCommand {
       guard let record else { return }
       records.append(record)
       let rate =
-        record.peak_rss_mib.map { String(format: "peak RSS %.0f MiB", $0) }
+        record.peakResidentMiB.map { String(format: "peak RSS %.0f MiB", $0) }
         ?? record.gflops.map { String(format: "%7.1f GFLOP/s", $0) } ?? ""
       print(String(format: "%-28@ %9.2f ms (%.2f-%.2f)  %@  %d/%d clean  %@",
-                   record.case as NSString, record.median_ms, record.min_ms, record.max_ms,
-                   rate as NSString, record.clean_runs, record.clean_runs + record.discarded_runs,
+                   record.case as NSString, record.medianMilliseconds, record.minimumMilliseconds, record.maximumMilliseconds,
+                   rate as NSString, record.cleanRuns, record.cleanRuns + record.discardedRuns,
                    (record.note ?? "") as NSString))
       fflush(nil)
     }
@@ -94,9 +96,12 @@ struct Bench: ParsableCommand {
       try KernelBenchmark.runDescriptor(weights: weights, sizes: sizeList, timer: timer, report: report)
     }
     if suite == "gatys" || suite == "all" {
-      let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+      let threads = Parallel.threads
       let benchmark = GatysBenchmark(
-        executable: executable, weights: weights, iterations: gatysIterations, threads: Parallel.threads)
+        weights: weights, iterations: gatysIterations, threads: threads
+      ) { configurationFile, output in
+        try Self.runGatys(configurationFile: configurationFile, output: output, threads: threads)
+      }
       for size in sizeList
       where timer.includes("gatys_lbfgs_iter_\(size)") || timer.includes("rss_gatys_\(size)") {
         try benchmark.run(size: size, report: report)
@@ -111,6 +116,25 @@ struct Bench: ParsableCommand {
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       try encoder.encode(document).write(to: URL(fileURLWithPath: json), options: .atomic)
       print("# wrote \(json)")
+    }
+  }
+}
+
+extension Bench {
+  /// Runs `harness gatys --configuration FILE` in a fresh process (this executable), quietly,
+  /// with `threads` worker threads, writing to `output`.
+  static func runGatys(configurationFile: URL, output: URL, threads: Int) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    process.arguments = [
+      "gatys", "--configuration", configurationFile.path, "--out", output.path, "--quiet",
+      "--threads", "\(threads)",
+    ]
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw ValidationError("harness gatys --configuration \(configurationFile.path) exited with status \(process.terminationStatus)")
     }
   }
 }

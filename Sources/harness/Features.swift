@@ -1,7 +1,8 @@
 import ArgumentParser
-import Experiments
 import Foundation
+import ImageArguments
 import Losses
+import Measurements
 import NN
 import TensorCore
 
@@ -81,10 +82,6 @@ struct Features: ParsableCommand {
   @Option(help: "With --size: longestSide (keep aspect) or centreCrop (N x N).")
   var resize: ImageResizing.Mode = .longestSide
 
-  @Option(
-    help: "Gram normalisation of the stored Grams and of a gram style loss: chw, hw or gatys.")
-  var gramNormalization: GramLoss.Normalization = .chw
-
   @Flag(help: "Write only statistics and Gram matrices, not the activations (which are large).")
   var noActivations = false
 
@@ -96,36 +93,12 @@ struct Features: ParsableCommand {
     transform: { try ImageArgument(parsing: $0) })
   var style: [ImageArgument] = []
 
-  @Option(help: "Comma-separated blend weights, one per --style (normalised to sum 1).")
-  var styleBlend: String?
-
   @Option(
     help: "The content image for the objective.", transform: { try ImageArgument(parsing: $0) })
   var content: ImageArgument?
 
-  @Option(help: "Comma-separated style layers.")
-  var styleLayers = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"
-
-  @Option(help: "Comma-separated content layers.")
-  var contentLayers = "relu4_2"
-
-  @Option(help: "Weight of the style term.")
-  var styleWeight: Float = 1
-
-  @Option(help: "Weight of the content term.")
-  var contentWeight: Float = 1
-
-  @Option(
-    help:
-      "Style loss kind from the registry (\(featureLossTypes.map { $0.kind }.joined(separator: ", ")))."
-  )
-  var styleLoss = GramLoss.kind
-
-  @Option(help: "The style loss's options as a JSON object, e.g. '{\"normalization\": \"hw\"}'.")
-  var styleLossOptions: String?
-
-  @Option(help: "Add a total-variation term on the first image with this weight.")
-  var tvWeight: Float?
+  @OptionGroup(title: "Loss terms (with --style or --content; --gram-normalization also for the stored Grams)")
+  var loss: LossTermOptions<FeaturesLossDefaults>
 
   @Option(help: "Seed of the random stream of losses that sample.")
   var seed: UInt64 = 0
@@ -156,55 +129,21 @@ struct Features: ParsableCommand {
   /// The configuration the options describe; every bad name is a `ValidationError`.
   func makeConfiguration() throws -> FeatureExtractionConfiguration {
     let written = try layerList(layers, option: "--layers")
-    var loss: FeatureLossConfiguration?
+    var lossConfiguration: FeatureLossConfiguration?
     if !style.isEmpty || content != nil {
-      var terms: [FeatureLossTerm] = []
-      do {
-        if !style.isEmpty {
-          terms.append(
-            try LossTermArguments.featureTerm(
-              kind: styleLoss, optionsJSON: styleLossOptions,
-              layers: try layerList(styleLayers, option: "--style-layers"), weight: styleWeight,
-              target: .style, gramNormalization: gramNormalization))
-        }
-        if content != nil {
-          terms.append(
-            try LossTermArguments.featureTerm(
-              kind: ContentLoss.kind, optionsJSON: nil,
-              layers: try layerList(contentLayers, option: "--content-layers"),
-              weight: contentWeight, target: .content))
-        }
-      } catch let error as LossArgumentError {
-        throw ValidationError("--style-loss: \(error)")
-      }
-      let imageTerms = tvWeight.map { [ImageLossTerm(TotalVariationLoss(), weight: $0)] } ?? []
-      loss = FeatureLossConfiguration(
-        styles: style, styleBlendWeights: try styleBlendWeights(), content: content,
+      let terms = try loss.featureTerms(style: !style.isEmpty, content: content != nil)
+      let imageTerms = loss.tvWeight.map { [ImageLossTerm(TotalVariationLoss(), weight: $0)] } ?? []
+      lossConfiguration = FeatureLossConfiguration(
+        styles: style, styleBlendWeights: try loss.styleBlendWeights(), content: content,
         featureTerms: terms, imageTerms: imageTerms, seed: seed)
-    } else if styleBlend != nil || tvWeight != nil {
+    } else if loss.styleBlend != nil || loss.tvWeight != nil {
       throw ValidationError("--style-blend and --tv-weight need --style or --content")
     }
     return FeatureExtractionConfiguration(
       images: images, layers: written, padding: padding, pooling: pooling,
-      gramNormalization: gramNormalization,
+      gramNormalization: loss.gramNormalization,
       resizing: size.map { ImageResizing(size: max($0, 1), mode: resize) },
       weights: weights ?? defaultWeightsPath, storeActivations: !noActivations,
-      compressActivations: compress, loss: loss)
-  }
-
-  /// `--style-blend` as numbers, one per `--style`.
-  func styleBlendWeights() throws -> [Float]? {
-    guard let styleBlend else { return nil }
-    let parts = styleBlend.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-    let weights = parts.compactMap(Float.init)
-    guard weights.count == parts.count, weights.count == style.count,
-      weights.allSatisfy({ $0 >= 0 && $0.isFinite }), weights.reduce(0, +) > 0
-    else {
-      throw ValidationError(
-        "--style-blend \(styleBlend): give \(style.count) non-negative number(s) with a "
-          + "positive sum, one per --style")
-    }
-    return weights
+      compressActivations: compress, loss: lossConfiguration)
   }
 }
-

@@ -1,9 +1,10 @@
 import ArgumentParser
-import Experiments
 import Foundation
+import Gatys
 import Losses
 import NN
 import Optimizers
+import Runs
 import TensorCore
 
 /// `harness gatys`: Gatys et al. texture synthesis and style transfer by optimising the pixels.
@@ -48,9 +49,6 @@ struct GatysCommand: ParsableCommand {
   @Option(name: .customLong("style"), help: "A style or texture image (repeat for several).")
   var styles: [String] = []
 
-  @Option(name: .customLong("style-blend"), help: "Blend weights of the style images, comma-separated (default: equal).")
-  var styleBlend: String?
-
   @Option(help: "The content image (style transfer).")
   var content: String?
 
@@ -64,58 +62,29 @@ struct GatysCommand: ParsableCommand {
   var initScale: Float = 1
 
   @Option(help: "The output's longest side in pixels (textures: size x size).")
-  var size: Int = 256
+  var size: Int = GatysConfiguration.Defaults.size
 
   @Option(help: "Style images' longest side relative to --size.")
-  var styleScale: Double = 1
+  var styleScale: Double = GatysConfiguration.Defaults.styleScale
 
-  @Option(help: "Iterations of the optimiser (default 1000; with --resume: the new total).")
+  @Option(help: "Iterations of the optimiser (default \(GatysConfiguration.Defaults.iterations); with --resume: the new total).")
   var iterations: Int?
 
   @Option(help: "lbfgs or adam.")
-  var optimizer: GatysOptimizer.Kind = .lbfgs
+  var optimizer: GatysOptimizer.Kind = GatysConfiguration.Defaults.optimizerKind
 
   @Option(help: "L-BFGS line search: none (one evaluation per iteration) or strong-wolfe.")
   var lineSearch: String = "none"
 
-  @Option(help: "L-BFGS step length (default 1) or Adam learning rate (default 0.02).")
+  @Option(
+    help: "L-BFGS step length (default \(GatysConfiguration.Defaults.learningRate(for: .lbfgs))) or Adam learning rate (default \(GatysConfiguration.Defaults.learningRate(for: .adam))).")
   var learningRate: Double?
 
   @Option(help: "L-BFGS history size (curvature pairs).")
-  var historySize: Int = 100
+  var historySize: Int = GatysConfiguration.Defaults.historySize
 
-  @Option(help: "Weight of the style loss.")
-  var styleWeight: Float = 1e3
-
-  @Option(help: "Weight of the content loss.")
-  var contentWeight: Float = 1
-
-  @Option(help: "Weight of the total-variation loss.")
-  var tvWeight: Float = 0
-
-  @Option(help: "Style layers, comma-separated.")
-  var styleLayers: String = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"
-
-  @Option(help: "Per-layer style weights, comma-separated (default 1 each).")
-  var styleLayerWeights: String?
-
-  @Option(help: "Content layers, comma-separated.")
-  var contentLayers: String = "relu4_2"
-
-  @Option(help: "Per-layer content weights, comma-separated (default 1 each).")
-  var contentLayerWeights: String?
-
-  @Option(help: "The style loss formulation (gram, meanStd, slicedWasserstein, mmd, ...).")
-  var styleLoss: String = "gram"
-
-  @Option(help: "Options of the style loss as a JSON object, e.g. '{\"projections\": 64}'.")
-  var styleLossOptions: String?
-
-  @Option(help: "The Gram matrix normalisation: chw (G/(CHW), the reference), hw, or gatys (1/(4N^2M^2)).")
-  var gramNormalization: GramLoss.Normalization = .chw
-
-  @Flag(help: "Divide each layer's gradient by its L1 norm (neural-style's -normalize_gradients).")
-  var normalizeGradients = false
+  @OptionGroup(title: "Loss terms")
+  var loss: LossTermOptions<GatysLossDefaults>
 
   @Option(help: "Descriptor pooling: max or average.")
   var pooling: VGG19.Pooling = .max
@@ -127,16 +96,16 @@ struct GatysCommand: ParsableCommand {
   var originalColors = false
 
   @Option(help: "The experiment's seed.")
-  var seed: UInt64 = 0
+  var seed: UInt64 = GatysConfiguration.Defaults.seed
 
   @Option(help: "Print a progress line every N iterations (when not on a terminal).")
-  var printEvery: Int = 10
+  var printEvery: Int = GatysConfiguration.Defaults.printEvery
 
   @Option(help: "Save an intermediate image every N iterations (0: final only).")
-  var saveEvery: Int = 100
+  var saveEvery: Int = GatysConfiguration.Defaults.saveEvery
 
   @Option(help: "Write checkpoint.h5 every N iterations (0: only on Ctrl-C), for --resume.")
-  var checkpointEvery: Int = 100
+  var checkpointEvery: Int = GatysConfiguration.Defaults.checkpointEvery
 
   @Option(help: "Stop as soon as the total loss falls below X (records when).")
   var stopAtLoss: Double?
@@ -150,10 +119,17 @@ struct GatysCommand: ParsableCommand {
       discussion: "Its configuration.json decides everything; only --iterations (the new total), --weights, --threads and --quiet apply."))
   var resume: String?
 
+  @Option(
+    name: .customLong("configuration"),
+    help: ArgumentHelp(
+      "Run the configuration.json FILE as it is (as written by a run or harness bench gatys).",
+      discussion: "The file decides everything; only --out, --weights, --threads and --quiet apply."))
+  var configurationFile: String?
+
   @Option(help: "Worker threads (default: OPENBLAS_NUM_THREADS, else every core).")
   var threads: Int?
 
-  @Option(help: "The output directory (new or empty). Default: results/gatys/<UTC time>.")
+  @Option(help: "The output directory (new or empty). Default: \(GatysConfiguration.Defaults.outputRoot)/<UTC time>.")
   var out: String?
 
   @Flag(help: "No progress bar.")
@@ -163,34 +139,17 @@ struct GatysCommand: ParsableCommand {
     if let threads { BLAS.setThreads(threads) }
     if let warning = BLAS.kernelWarning { printError("warning: \(warning)") }
     if let resume {
-      let summary = try GatysRun.resume(
-        directory: URL(fileURLWithPath: resume), iterations: iterations, showsProgress: !quiet
-      ) { configuration in
-        try VGG19.load(
-          from: weights ?? configuration.weights, padding: configuration.padding,
-          pooling: configuration.pooling, deepestLayer: configuration.taps.max() ?? .relu5_1)
-      }
-      try report(summary)
+      try report(
+        try GatysRun.resume(
+          directory: URL(fileURLWithPath: resume), iterations: iterations, weights: weights,
+          showsProgress: !quiet))
       return
     }
     let configuration = try resolvedConfiguration()
-    let problems = configuration.problems()
-    guard problems.isEmpty else { throw GatysError.invalidConfiguration(problems) }
-
-    let styleImages = try configuration.styles.map { try load($0) }
-    let contentImage = try configuration.content.map { try load($0) }
-    var initialImage: Tensor?
-    if case .image(let path) = configuration.initialization { initialImage = try load(path) }
-    let inputs = GatysInputs.prepare(
-      styles: styleImages, content: contentImage, initialImage: initialImage, configuration: configuration)
-    let deepest = configuration.taps.max() ?? .relu5_1
-    let network = try VGG19.load(
-      from: configuration.weights, padding: configuration.padding, pooling: configuration.pooling,
-      deepestLayer: deepest)
-    let directory = URL(fileURLWithPath: out ?? defaultOutput())
-    let run = GatysRun(
-      configuration: configuration, inputs: inputs, network: network, outputDirectory: directory,
-      provenance: .current(seed: configuration.seed, harnessVersion: HarnessVersion.number))
+    let run = try GatysRun.prepare(
+      configuration, outputDirectory: out.map { URL(fileURLWithPath: $0) },
+      provenance: .current(seed: configuration.seed, harnessVersion: HarnessVersion.number),
+      warn: { printError("warning: \($0)") })
     run.showsProgress = !quiet
     try report(try run.run())
   }
@@ -211,68 +170,47 @@ struct GatysCommand: ParsableCommand {
     }
   }
 
-  /// The configuration these options describe, every default filled in.
+  /// The configuration these options describe, every default filled in (or, with
+  /// `--configuration FILE`, that file's, with `--weights` applied).
   func resolvedConfiguration() throws -> GatysConfiguration {
-    let blend = try styleBlend.map { try numberList($0, option: "--style-blend") } ?? styles.map { _ in 1 }
-    let initialization: GatysInitialization
-    switch self.`init` ?? (content == nil ? "random" : "content") {
-    case "random": initialization = .random(distribution: initDistribution, scale: initScale)
-    case "content": initialization = .content
-    case let path: initialization = .image(path)
+    if let configurationFile {
+      var resolved: GatysConfiguration
+      do {
+        resolved = try JSONDecoder().decode(
+          GatysConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: configurationFile)))
+      } catch {
+        throw ValidationError("--configuration \(configurationFile): not a configuration.json of harness gatys: \(error)")
+      }
+      if let weights { resolved.weights = weights }
+      return resolved
     }
-    let search: LineSearch
+    var resolved = GatysConfiguration(styles: styles, content: content, weights: weights ?? defaultWeightsPath)
+    resolved.styleBlendWeights = try loss.styleBlendWeights() ?? styles.map { _ in 1 }
+    switch self.`init` ?? (content == nil ? "random" : "content") {
+    case "random": resolved.initialization = .random(distribution: initDistribution, scale: initScale)
+    case "content": resolved.initialization = .content
+    case let path: resolved.initialization = .image(path)
+    }
+    resolved.size = size
+    resolved.styleScale = styleScale
+    resolved.featureTerms = try loss.featureTerms(
+      style: loss.styleWeight != 0, content: content != nil && loss.contentWeight != 0)
+    resolved.imageTerms = loss.imageTerms
+    resolved.padding = padding
+    resolved.pooling = pooling
+    resolved.optimizer = GatysOptimizer(kind: optimizer, iterations: iterations, learningRate: learningRate)
     switch lineSearch {
-    case "none": search = .none
-    case "strong-wolfe", "strongWolfe", "strong_wolfe": search = .strongWolfe
+    case "none": resolved.optimizer.lineSearch = .none
+    case "strong-wolfe", "strongWolfe", "strong_wolfe": resolved.optimizer.lineSearch = .strongWolfe
     default: throw ValidationError("--line-search: expected none or strong-wolfe, got '\(lineSearch)'")
     }
-    var featureTerms: [FeatureLossTerm] = []
-    do {
-      if styleWeight != 0 {
-        featureTerms.append(
-          try LossTermArguments.featureTerm(
-            kind: styleLoss, optionsJSON: styleLossOptions,
-            layers: try layerList(styleLayers, option: "--style-layers"),
-            layerWeights: try styleLayerWeights.map { try numberList($0, option: "--style-layer-weights") },
-            weight: styleWeight, target: .style, normalizeGradients: normalizeGradients,
-            gramNormalization: gramNormalization))
-      }
-      if content != nil && contentWeight != 0 {
-        featureTerms.append(
-          try LossTermArguments.featureTerm(
-            kind: ContentLoss.kind, optionsJSON: nil,
-            layers: try layerList(contentLayers, option: "--content-layers"),
-            layerWeights: try contentLayerWeights.map { try numberList($0, option: "--content-layer-weights") },
-            weight: contentWeight, target: .content, normalizeGradients: normalizeGradients))
-      }
-    } catch let error as LossArgumentError {
-      throw ValidationError("--style-loss: \(error)")
-    }
-    let imageTerms = tvWeight != 0 ? [ImageLossTerm(TotalVariationLoss(), weight: tvWeight)] : []
-    return GatysConfiguration(
-      styles: styles, styleBlendWeights: blend, content: content, initialization: initialization,
-      size: size, styleScale: styleScale, featureTerms: featureTerms, imageTerms: imageTerms,
-      padding: padding, pooling: pooling,
-      optimizer: GatysOptimizer(
-        kind: optimizer, iterations: iterations ?? 1000,
-        learningRate: learningRate ?? (optimizer == .lbfgs ? 1 : 0.02), lineSearch: search,
-        historySize: historySize, beta1: 0.9, beta2: 0.999, epsilon: 1e-8),
-      originalColors: originalColors, seed: seed, printEvery: printEvery, saveEvery: saveEvery,
-      checkpointEvery: checkpointEvery, stopAtLoss: stopAtLoss, weights: weights ?? defaultWeightsPath)
-  }
-
-  /// Loads an image argument, printing its range warning if any.
-  private func load(_ argument: String) throws -> Tensor {
-    let loaded = try ImageArgument(parsing: argument).load()
-    if let warning = loaded.rangeWarning { printError("warning: \(warning)") }
-    return loaded.image
-  }
-
-  private func defaultOutput() -> String {
-    let formatter = DateFormatter()
-    formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    return "results/gatys/\(formatter.string(from: Date()))"
+    resolved.optimizer.historySize = historySize
+    resolved.originalColors = originalColors
+    resolved.seed = seed
+    resolved.printEvery = printEvery
+    resolved.saveEvery = saveEvery
+    resolved.checkpointEvery = checkpointEvery
+    resolved.stopAtLoss = stopAtLoss
+    return resolved
   }
 }
-

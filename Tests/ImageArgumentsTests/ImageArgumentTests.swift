@@ -1,4 +1,4 @@
-import Experiments
+import ImageArguments
 import Foundation
 import TensorCore
 import Testing

@@ -128,8 +128,8 @@ extension ImageOptimizer {
       }
     }
 
-    /// Reads a state written by `write(to:)`.
-    static func read(from group: HDF5Group) throws -> State {
+    /// Reads a state written by `write(to:)`; errors name `path`, the checkpoint file.
+    static func read(from group: HDF5Group, path: String) throws -> State {
       func evaluation() throws -> Evaluation? {
         guard try group.hasAttribute("evaluation_loss") else { return nil }
         return Evaluation(
@@ -163,7 +163,7 @@ extension ImageOptimizer {
           image: image, evaluation: try evaluation(),
           evaluations: Int(try group.integerAttribute("evaluation_count")))
       case let kind:
-        throw GatysError.badCheckpoint(group.file.path, reason: "unknown optimiser '\(kind)'")
+        throw GatysError.badCheckpoint(path, reason: "unknown optimiser '\(kind)'")
       }
     }
   }
@@ -177,8 +177,9 @@ extension ImageOptimizer {
     }
   }
 
-  /// An optimiser continuing from `state` with `settings`.
-  init(_ settings: GatysOptimizer, state: State) throws {
+  /// An optimiser continuing from `state` (read from the checkpoint at `checkpointPath`, which
+  /// errors name) with `settings`.
+  init(_ settings: GatysOptimizer, state: State, checkpointPath: String) throws {
     switch (settings.kind, state) {
     case (.lbfgs, .lbfgs(let lbfgsState)):
       let lbfgs = try LBFGS(state: lbfgsState, configuration: Self.lbfgsConfiguration(settings))
@@ -190,7 +191,8 @@ extension ImageOptimizer {
         evaluation: evaluation)
       evaluationCount = evaluations
     default:
-      throw GatysError.badCheckpoint("checkpoint.h5", reason: "its optimiser is not the configuration's \(settings.kind.rawValue)")
+      throw GatysError.badCheckpoint(
+        checkpointPath, reason: "its optimiser is not the configuration's \(settings.kind.rawValue)")
     }
   }
 }

@@ -1,3 +1,4 @@
+import ImageArguments
 import Autodiff
 import Losses
 import NN

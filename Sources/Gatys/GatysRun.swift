@@ -3,6 +3,7 @@ import Foundation
 import Losses
 import NN
 import Optimizers
+import Runs
 import Store
 import TensorCore
 
@@ -73,10 +74,17 @@ public final class GatysRun {
   public let network: VGG19
   /// Where the outputs go (created; must not hold another run).
   public let outputDirectory: URL
+  /// The run folder, once `run()` has created it (or `resume` opened it).
+  private var folder: RunFolder?
   /// Where the result came from.
   public private(set) var provenance: Provenance
   /// Show a progress bar on standard error.
   public var showsProgress = true
+  /// Polled before every iteration: true stops the run as interrupted (with a checkpoint).
+  /// Default: SIGINT (Ctrl-C) or SIGTERM was received (`InterruptSignal`, installed by the run).
+  public var isInterrupted: () -> Bool = { InterruptSignal.shared.received != nil }
+  /// Whether the run installs the process's SIGINT/SIGTERM handling (`InterruptSignal`).
+  public var installsSignalHandling = true
 
   private let objective: Objective
   var context: LossContext
@@ -132,10 +140,11 @@ public final class GatysRun {
   /// loss stops being finite.
   @discardableResult
   public func run() throws -> GatysSummary {
-    let directory = try prepareDirectory()
-    try writeJSON(configuration, to: "configuration.json")
-    try writeJSON(provenance, to: "provenance.json")
-    let store = try HDF5File.create(directory.appendingPathComponent("store.h5").path)
+    let folder = try RunFolder.create(at: outputDirectory)
+    self.folder = folder
+    try folder.writeJSON(configuration, to: "configuration.json")
+    try folder.writeJSON(provenance, to: "provenance.json")
+    let store = try HDF5File.create(folder.path(of: "store.h5"))
     let root = try store.root
     try root.setAttribute("schema", .string("texture-nets-harness gatys store, version 1"))
     try root.setJSONAttribute("configuration", configuration)
@@ -149,7 +158,7 @@ public final class GatysRun {
         + ["total", "peak_rss_mib"])
     let targets = try targets()
     var optimizer = try ImageOptimizer(configuration.optimizer, start: inputs.initial)
-    InterruptSignal.shared.install()
+    if installsSignalHandling { InterruptSignal.shared.install() }
     let start = monotonicSeconds()
     let first = try optimizer.evaluate(objectiveFunction(targets))
     try (try root.dataset("metrics/iterations")).setAttribute(
@@ -169,38 +178,39 @@ public final class GatysRun {
   /// for `iterations` in all (default: the configuration's). Returns like `run()`.
   @discardableResult
   public static func resume(
-    directory: URL, iterations: Int? = nil, showsProgress: Bool = true,
-    load: (GatysConfiguration) throws -> VGG19
+    directory: URL, iterations: Int? = nil, weights: String? = nil, showsProgress: Bool = true,
+    customize: (GatysRun) -> Void = { _ in }
   ) throws -> GatysSummary {
     let path = directory.path
-    let manager = FileManager.default
-    let checkpointPath = directory.appendingPathComponent("checkpoint.h5").path
-    for name in ["configuration.json", "provenance.json", "store.h5", "checkpoint.h5"]
-    where !manager.fileExists(atPath: directory.appendingPathComponent(name).path) {
+    let folder: RunFolder
+    do {
+      folder = try RunFolder.open(
+        directory, requiring: ["configuration.json", "provenance.json", "store.h5", GatysCheckpoint.fileName])
+    } catch {
+      guard case .missingFile(_, let name) = error else { throw error }
       throw GatysError.cannotResume(path, reason: "no \(name) (a run directory of harness gatys has one)")
     }
     var configuration: GatysConfiguration
     var provenance: Provenance
     do {
-      configuration = try JSONDecoder().decode(
-        GatysConfiguration.self, from: Data(contentsOf: directory.appendingPathComponent("configuration.json")))
-      provenance = try JSONDecoder().decode(
-        Provenance.self, from: Data(contentsOf: directory.appendingPathComponent("provenance.json")))
+      configuration = try folder.readJSON(GatysConfiguration.self, from: "configuration.json")
+      provenance = try folder.readJSON(Provenance.self, from: "provenance.json")
     } catch {
       throw GatysError.cannotResume(path, reason: "its configuration.json or provenance.json does not read: \(error)")
     }
     if let iterations { configuration.optimizer.iterations = iterations }
     // Only the position and the stream outlive this closure: the optimiser takes the state's
     // tensors over, so no second reference keeps the L-BFGS history from being updated in place.
+    let checkpointPath = folder.path(of: GatysCheckpoint.fileName)
     let (position, stream, restored) = try { () throws -> (LoopPosition, RandomStream, ImageOptimizer) in
       let checkpoint = try GatysCheckpoint.read(from: checkpointPath)
       return (
         checkpoint.position, checkpoint.lossesStream,
-        try ImageOptimizer(configuration.optimizer, state: checkpoint.optimizer)
+        try ImageOptimizer(configuration.optimizer, state: checkpoint.optimizer, checkpointPath: checkpointPath)
       )
     }()
     var optimizer = restored
-    let store = try HDF5File.open(directory.appendingPathComponent("store.h5").path, mode: .readWrite)
+    let store = try HDF5File.open(folder.path(of: "store.h5"), mode: .readWrite)
     let root = try store.root
     var styles: [Tensor] = []
     while try root.contains("inputs/style_\(styles.count)") {
@@ -213,17 +223,19 @@ public final class GatysRun {
     ]
     provenance.finished = nil
     let run = GatysRun(
-      configuration: configuration, inputs: inputs, network: try load(configuration),
+      configuration: configuration, inputs: inputs, network: try configuration.loadNetwork(weights: weights),
       outputDirectory: directory, provenance: provenance)
+    run.folder = folder
     run.showsProgress = showsProgress
+    customize(run)
     run.context = LossContext(random: stream)
     let table = try MetricsTable(opening: "metrics/iterations", in: root)
     try table.truncate(rowCount: position.iteration + 1)
     try root.setJSONAttribute("configuration", configuration)
-    try run.writeJSON(configuration, to: "configuration.json")
-    try run.writeJSON(provenance, to: "provenance.json")
+    try folder.writeJSON(configuration, to: "configuration.json")
+    try folder.writeJSON(provenance, to: "provenance.json")
     let targets = try run.targets()
-    InterruptSignal.shared.install()
+    if run.installsSignalHandling { InterruptSignal.shared.install() }
     return try run.optimize(
       store: store, table: table, optimizer: &optimizer, from: position, targets: targets,
       sessionStart: monotonicSeconds())
@@ -260,7 +272,7 @@ public final class GatysRun {
     if summary.reachedLossAtIteration != nil { summary.stopReason = .reachedLoss }
     var iteration = loop.iteration
     while summary.stopReason == .completed && iteration < configuration.optimizer.iterations {
-      if InterruptSignal.shared.received != nil {
+      if isInterrupted() {
         summary.stopReason = .interrupted
         break
       }
@@ -315,7 +327,7 @@ public final class GatysRun {
     try root.setJSONAttribute("provenance", provenance)
     try store.close()
     try saveImage(lastGoodImage, name: "final.png")
-    try writeJSON(provenance, to: "provenance.json")
+    try runFolder().writeJSON(provenance, to: "provenance.json")
     if summary.stopReason == .diverged {
       throw GatysError.diverged(
         iteration: iteration, terms: summary.divergedTerms ?? [], directory: outputDirectory.path)
@@ -333,7 +345,7 @@ public final class GatysRun {
       lastLoss: lastLoss, reachedLossAtIteration: summary.reachedLossAtIteration,
       reachedLossAfterSeconds: summary.reachedLossAfterSeconds)
     try GatysCheckpoint(position: position, lossesStream: context.random, optimizer: optimizer.state)
-      .write(to: outputDirectory.appendingPathComponent("checkpoint.h5").path)
+      .write(to: runFolder())
   }
 
   private func row(
@@ -345,9 +357,7 @@ public final class GatysRun {
 
   /// The names of the non-finite terms (or `total`), nil when everything is finite.
   private func nonFiniteTerms(_ total: Double) -> [String]? {
-    let bad = lastTerms.filter { !$0.value.isFinite }.map(\.name)
-    if !bad.isEmpty { return bad }
-    return total.isFinite ? nil : ["total"]
+    nonFiniteNames(lastTerms.map { (name: $0.name, value: $0.value) }, total: total)
   }
 
   /// `loss 1.234e+00 (style 1.1e+00, content 1.3e-01)`: the weighted sums per target.
@@ -366,9 +376,7 @@ public final class GatysRun {
   }
 
   private func saveImage(_ image: Tensor, name: String) throws {
-    let url = outputDirectory.appendingPathComponent(name)
-    try FileManager.default.createDirectory(
-      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    let url = try runFolder().preparingParent(of: name)
     var output = image
     if configuration.originalColors, let content = inputs.content {
       output = keepingOriginalColors(of: content, luminanceFrom: image)
@@ -376,28 +384,10 @@ public final class GatysRun {
     try writePNG(output, path: url.path)
   }
 
-  func writeJSON<Value: Encodable>(_ value: Value, to name: String) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try encoder.encode(value).write(to: outputDirectory.appendingPathComponent(name), options: .atomic)
-  }
-
-  /// Creates the output directory; one that holds files already is refused (a run never
-  /// overwrites another).
-  private func prepareDirectory() throws -> URL {
-    let manager = FileManager.default
-    var isDirectory: ObjCBool = false
-    if manager.fileExists(atPath: outputDirectory.path, isDirectory: &isDirectory) {
-      guard isDirectory.boolValue else { throw GatysError.outputNotADirectory(outputDirectory.path) }
-      let contents = try manager.contentsOfDirectory(atPath: outputDirectory.path)
-      guard contents.isEmpty else { throw GatysError.outputExists(outputDirectory.path) }
-    }
-    do {
-      try manager.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-    } catch {
-      throw GatysError.cannotCreateOutput(outputDirectory.path, reason: "\(error.localizedDescription)")
-    }
-    return outputDirectory
+  /// The run folder `run()` created or `resume` opened.
+  private func runFolder() throws -> RunFolder {
+    guard let folder else { return try RunFolder.open(outputDirectory) }
+    return folder
   }
 }
 
@@ -405,12 +395,6 @@ public final class GatysRun {
 public enum GatysError: Error, CustomStringConvertible {
   /// The loss became NaN or infinite at `iteration`; the run's outputs hold the last finite image.
   case diverged(iteration: Int, terms: [String], directory: String)
-  /// The output directory holds files already.
-  case outputExists(String)
-  /// The output path is a file.
-  case outputNotADirectory(String)
-  /// The output directory cannot be created.
-  case cannotCreateOutput(String, reason: String)
   /// The configuration has problems (all listed).
   case invalidConfiguration([String])
   /// A run directory cannot be resumed.
@@ -424,12 +408,6 @@ public enum GatysError: Error, CustomStringConvertible {
     case .diverged(let iteration, let terms, let directory):
       return "the loss diverged at iteration \(iteration): \(terms.joined(separator: ", ")) "
         + "\(terms.count == 1 ? "is" : "are") not finite; the store and the last finite image are in \(directory)"
-    case .outputExists(let path):
-      return "\(path): the output directory holds files already; choose another --out (a run never overwrites another)"
-    case .outputNotADirectory(let path):
-      return "\(path): the output path is a file, not a directory"
-    case .cannotCreateOutput(let path, let reason):
-      return "\(path): cannot create the output directory: \(reason)"
     case .invalidConfiguration(let problems):
       return "invalid configuration:\n" + problems.map { "  " + $0 }.joined(separator: "\n")
     case .cannotResume(let path, let reason):

@@ -1,3 +1,4 @@
+import ImageArguments
 import Store
 import TensorCore
 
@@ -48,13 +49,9 @@ public struct GatysInputs: Sendable {
   }
 
   /// `image` `[1, 3, h, w]` resized so that max(h, w) = `side`, keeping the aspect ratio
-  /// (unchanged when it already is).
+  /// (unchanged when it already is): `ImageResizing.longestSide`, the one rule `harness features`
+  /// uses too.
   public static func resizedLongestSide(_ image: Tensor, to side: Int) -> Tensor {
-    let (_, _, h, w) = image.shape.nchw
-    let longest = max(h, w)
-    if longest == side { return image }
-    let height = max(1, Int((Double(h) * Double(side) / Double(longest)).rounded()))
-    let width = max(1, Int((Double(w) * Double(side) / Double(longest)).rounded()))
-    return resizeImage(image, height: height, width: width)
+    ImageResizing(size: side, mode: .longestSide).apply(image)
   }
 }

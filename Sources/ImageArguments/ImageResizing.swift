@@ -17,8 +17,14 @@ public struct ImageResizing: Equatable, Sendable, Codable {
   /// The rule for the output size.
   public enum Mode: String, Codable, CaseIterable, Sendable {
     /// Scale so that the longer side is `size`, keeping the aspect ratio: a `H × W` image with
-    /// H ≥ W becomes `size × max(1, ⌊size · W / H⌋)` (and symmetrically). neural-style's
-    /// `-image_size`.
+    /// H ≥ W becomes `size × max(1, round(size · W / H))` (and symmetrically; halves round up).
+    /// neural-style's `-image_size`.
+    ///
+    /// Rounding, not truncation: the shorter side is the nearest whole number to the exact
+    /// scaled length, so the aspect ratio is kept as closely as a whole pixel count can, and the
+    /// result is what neural-style (torch `image.scale` with a `max` size, which rounds) and PIL's
+    /// `thumbnail`-style resizing give; truncation would shrink it by up to one pixel for no
+    /// reason (500 × 333 to 512 becomes 512 × 341 by rounding, 512 × 340 by truncation).
     case longestSide
     /// Scale so that the shorter side is `size` (the longer becomes `⌊size · long / short⌋`),
     /// then take the centred `size × size` window: the PyTorch reference's preprocessing.
@@ -43,9 +49,14 @@ public struct ImageResizing: Equatable, Sendable, Codable {
     case .centreCrop:
       return (size, size)
     case .longestSide:
-      if height >= width { return (size, max(1, size * width / height)) }
-      return (max(1, size * height / width), size)
+      if height >= width { return (size, Self.scaled(width, by: size, over: height)) }
+      return (Self.scaled(height, by: size, over: width), size)
     }
+  }
+
+  /// max(1, round(length · numerator / denominator)) in exact integer arithmetic, halves up.
+  static func scaled(_ length: Int, by numerator: Int, over denominator: Int) -> Int {
+    max(1, (2 * length * numerator + denominator) / (2 * denominator))
   }
 
   /// `image` `[N, C, H, W]` resized by this rule (unchanged when it already has the size).
@@ -56,6 +67,7 @@ public struct ImageResizing: Equatable, Sendable, Codable {
     case .longestSide:
       let (_, _, h, w) = image.shape.nchw
       let (height, width) = outputSize(height: h, width: w)
+      if height == h && width == w { return image }
       return resizeImage(image, height: height, width: width)
     }
   }

@@ -1,5 +1,6 @@
 import Foundation
 import Optimizers
+import Runs
 import Store
 import TensorCore
 
@@ -24,9 +25,13 @@ struct GatysCheckpoint {
 
   static let format = "texture-nets-harness gatys checkpoint, version 1"
 
-  /// Writes the checkpoint to `path` atomically.
-  func write(to path: String) throws {
-    try HDF5File.writeAtomically(path) { file in
+  /// The checkpoint's file name in a run folder.
+  static let fileName = "checkpoint.h5"
+
+  /// Writes the checkpoint to `checkpoint.h5` in `folder`, atomically (the previous checkpoint
+  /// survives a crash while this one is written).
+  func write(to folder: RunFolder) throws {
+    try folder.writeHDF5Atomically(Self.fileName) { file in
       let root = try file.root
       try root.setAttribute("format", .string(Self.format))
       try root.setAttribute("iteration", .integer(Int64(position.iteration)))
@@ -69,7 +74,7 @@ struct GatysCheckpoint {
       reachedLossAfterSeconds: reached ? try root.double("reached_loss_after_seconds") : nil)
     return GatysCheckpoint(
       position: position, lossesStream: stream,
-      optimizer: try ImageOptimizer.State.read(from: try root.group("optimizer")))
+      optimizer: try ImageOptimizer.State.read(from: try root.group("optimizer"), path: path))
   }
 }
 
@@ -88,7 +93,7 @@ struct LoopPosition {
 }
 
 extension HDF5Group {
-  /// Attribute `name` as one real number.
+  /// Attribute `name` as one real number; a missing number is a `badCheckpoint` naming the file.
   func double(_ name: String) throws -> Double {
     guard let value = try doublesAttribute(name).first else {
       throw GatysError.badCheckpoint(file.path, reason: "attribute \(path)@\(name) holds no number")

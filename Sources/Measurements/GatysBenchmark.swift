@@ -1,4 +1,6 @@
 import Foundation
+import Gatys
+import Runs
 import Store
 import TensorCore
 
@@ -8,25 +10,45 @@ import TensorCore
 /// pooling, on the reference's synthetic images (style: U[0, 1) noise at 1/8 size upsampled
 /// bilinearly; content: (x, y, 0.5 + 0.5 sin(6.28 (x + y))) over [0, 1]²).
 ///
-/// Each size runs `harness gatys` in a fresh process for `iterations` iterations (the reference:
-/// 110, so the history is full): seconds per iteration is the median of the per-iteration times
-/// in its store, peak memory its VmHWM at the end.
+/// Each size runs the configuration `configuration(size:inputs:)` in a fresh process (so its
+/// peak memory is its own) for `iterations` iterations (the reference: 110, so the history is
+/// full): seconds per iteration is the median of the per-iteration times in its store, peak
+/// memory its VmHWM at the end. How the process is started is the caller's (`launch`: the
+/// command line runs `harness gatys --configuration FILE`); this type builds the run from library
+/// types only.
 public struct GatysBenchmark {
-  /// The harness executable to run.
-  public var executable: URL
   /// The weights file.
   public var weights: String
   /// Iterations per run.
   public var iterations: Int
   /// Worker threads.
   public var threads: Int
+  /// Runs the configuration in the JSON file (first argument) to completion in a fresh process,
+  /// writing its run folder (second argument); throws when the process fails.
+  public var launch: (_ configurationFile: URL, _ outputDirectory: URL) throws -> Void
 
-  /// A benchmark running `executable`.
-  public init(executable: URL, weights: String, iterations: Int = 110, threads: Int) {
-    self.executable = executable
+  /// A benchmark starting its runs with `launch`.
+  public init(
+    weights: String, iterations: Int = 110, threads: Int,
+    launch: @escaping (_ configurationFile: URL, _ outputDirectory: URL) throws -> Void
+  ) {
     self.weights = weights
     self.iterations = iterations
     self.threads = threads
+    self.launch = launch
+  }
+
+  /// The case at `size`: style transfer of the dataset `/content` by `/style` of the HDF5 file
+  /// `inputs` with every Gatys default (5 Gram style layers, relu4_2 content, L-BFGS with
+  /// history 100 and no line search, max pooling, starting from the content), `iterations`
+  /// iterations and no intermediate images.
+  public func configuration(size: Int, inputs: String) -> GatysConfiguration {
+    var configuration = GatysConfiguration(
+      styles: ["\(inputs):/style"], content: "\(inputs):/content", weights: weights)
+    configuration.size = size
+    configuration.optimizer.iterations = iterations
+    configuration.saveEvery = 0
+    return configuration
   }
 
   /// The reference's synthetic style and content images at `size`, `[1, 3, size, size]`.
@@ -61,23 +83,20 @@ public struct GatysBenchmark {
     try file.root.write(content, to: "content")
     try file.close()
 
+    let out = directory.appendingPathComponent("run")
+    let configurationFile = directory.appendingPathComponent("configuration.json")
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(configuration(size: size, inputs: inputs)).write(to: configurationFile)
+
     CPUActivity.waitUntilQuiet()
     let before = CPUActivity.snapshot()
-    let process = Process()
-    process.executableURL = executable
-    let out = directory.appendingPathComponent("run")
-    process.arguments = [
-      "gatys", "--style", "\(inputs):/style", "--content", "\(inputs):/content", "--size", "\(size)",
-      "--iterations", "\(iterations)", "--save-every", "0", "--quiet", "--threads", "\(threads)",
-      "--weights", weights, "--out", out.path,
-    ]
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    let after = CPUActivity.snapshot()
-    guard process.terminationStatus == 0 else {
-      throw BenchmarkError(message: "harness gatys at \(size) failed with status \(process.terminationStatus)")
+    do {
+      try launch(configurationFile, out)
+    } catch {
+      throw BenchmarkError(message: "the Gatys run at \(size) failed: \(error)")
     }
+    let after = CPUActivity.snapshot()
     let store = try HDF5File.open(out.appendingPathComponent("store.h5").path)
     let table = try MetricsTable(opening: "metrics/iterations", in: try store.root)
     let times = try table.column("iteration_seconds").dropFirst().map { $0 * 1000 }.sorted()
@@ -86,16 +105,16 @@ public struct GatysBenchmark {
     let clean = contended ? 0 : times.count
     report(
       BenchmarkRecord(
-        case: "gatys_lbfgs_iter_\(size)", median_ms: times.isEmpty ? 0 : times[times.count / 2],
-        min_ms: times.first ?? 0, max_ms: times.last ?? 0, gflops: nil, threads: threads,
-        clean_runs: clean, discarded_runs: times.count - clean,
+        case: "gatys_lbfgs_iter_\(size)", medianMilliseconds: times.isEmpty ? 0 : times[times.count / 2],
+        minimumMilliseconds: times.first ?? 0, maximumMilliseconds: times.last ?? 0, gflops: nil, threads: threads,
+        cleanRuns: clean, discardedRuns: times.count - clean,
         note: "median of \(times.count) L-BFGS iterations (1 evaluation each) in one fresh process"))
     report(
       BenchmarkRecord(
-        case: "rss_gatys_\(size)", median_ms: after.wall * 1000 - before.wall * 1000, min_ms: 0, max_ms: 0,
-        gflops: nil, threads: threads, clean_runs: clean == 0 ? 0 : 1, discarded_runs: clean == 0 ? 1 : 0,
-        note: "\(iterations) iterations; peak RSS (VmHWM) of the process; median_ms is the whole run",
-        peak_rss_mib: peak))
+        case: "rss_gatys_\(size)", medianMilliseconds: after.wall * 1000 - before.wall * 1000, minimumMilliseconds: 0, maximumMilliseconds: 0,
+        gflops: nil, threads: threads, cleanRuns: clean == 0 ? 0 : 1, discardedRuns: clean == 0 ? 1 : 0,
+        note: "\(iterations) iterations; peak RSS (VmHWM) of the process; medianMilliseconds is the whole run",
+        peakResidentMiB: peak))
   }
 }
 

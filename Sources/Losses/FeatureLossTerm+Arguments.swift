@@ -1,22 +1,20 @@
 import Foundation
-import Losses
 import NN
 
-/// Builds loss terms from command-line pieces (`--style-loss KIND`, `--style-loss-options JSON`,
-/// layers, weight) through the same flat JSON as experiment files, so the command line and
-/// experiment files accept exactly the same kinds and options.
-public enum LossTermArguments {
-  /// A feature-loss term of registered `kind` on `layers` with `weight`, targeting `target`.
-  /// `optionsJSON` is a JSON object of the loss's options (`{"projections": 64}`); for `gram`,
-  /// `normalization` defaults to `gramNormalization` when the object does not set it.
+extension FeatureLossTerm {
+  /// A feature-loss term of registered `kind` on `layers` with `weight`, targeting `target`, from
+  /// plain values (what a command line or a form gives): `optionsJSON` is a JSON object of the
+  /// loss's options (`{"projections": 64}`), read through the same flat JSON as experiment files,
+  /// so every front end accepts exactly the same kinds and options. For `gram`, `normalization`
+  /// defaults to `gramNormalization` when the object does not set it.
   ///
   /// - Throws: `LossArgumentError`: unknown kind (with a did-you-mean), options that are not a
   ///   JSON object, unknown option keys, or options the loss rejects.
-  public static func featureTerm(
+  public init(
     kind: String, optionsJSON: String?, layers: [VGGLayer], layerWeights: [Float]? = nil,
     weight: Float, target: TargetImage, normalizeGradients: Bool = false,
     gramNormalization: GramLoss.Normalization = .chw
-  ) throws(LossArgumentError) -> FeatureLossTerm {
+  ) throws(LossArgumentError) {
     guard featureLossType(kind: kind) != nil else {
       let known = featureLossTypes.map { $0.kind }
       throw .unknownKind(kind, suggestion: closestName(to: kind, among: known), known: known)
@@ -57,13 +55,15 @@ public enum LossTermArguments {
     } catch let error as LossArgumentError {
       throw error
     } catch let error as DecodingError {
-      throw .rejectedOptions(kind: kind, reason: Self.reason(error))
+      throw .rejectedOptions(kind: kind, reason: LossArgumentError.reason(error))
     } catch {
       throw .rejectedOptions(kind: kind, reason: "\(error)")
     }
-    return term
+    self = term
   }
+}
 
+extension LossArgumentError {
   /// A short reason from a decoding error: the key path and what was wrong.
   static func reason(_ error: DecodingError) -> String {
     func path(_ context: DecodingError.Context) -> String {
@@ -82,7 +82,7 @@ public enum LossTermArguments {
   }
 }
 
-/// A loss named on the command line that cannot be built.
+/// A loss named by kind and options (on the command line, in a file) that cannot be built.
 public enum LossArgumentError: Error, Equatable, CustomStringConvertible {
   /// No registered loss has this kind.
   case unknownKind(String, suggestion: String?, known: [String])

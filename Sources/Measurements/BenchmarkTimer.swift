@@ -1,28 +1,61 @@
 import Foundation
+import Runs
 
 /// Timings of one benchmark case: median, min and max over the clean runs, in milliseconds.
 public struct BenchmarkRecord: Codable, Equatable, Sendable {
   /// The case name, e.g. `vgg_fwd_bwd_input_256` (the PyTorch reference's names where they match).
   public var `case`: String
   /// Median wall time of the clean runs, ms.
-  public var median_ms: Double
+  public var medianMilliseconds: Double
   /// Fastest clean run, ms.
-  public var min_ms: Double
+  public var minimumMilliseconds: Double
   /// Slowest clean run, ms.
-  public var max_ms: Double
+  public var maximumMilliseconds: Double
   /// Useful work per second at the median: convolution FLOPs (2 · multiply-adds) / time, GFLOP/s;
   /// nil when the case has no FLOP count.
   public var gflops: Double?
   /// Worker threads.
   public var threads: Int
   /// Runs kept (clean).
-  public var clean_runs: Int
+  public var cleanRuns: Int
   /// Runs discarded because other processes used the CPU during them.
-  public var discarded_runs: Int
+  public var discardedRuns: Int
   /// Free-form detail (the GEMM shape, the loss value, ...).
   public var note: String?
   /// For memory cases: the peak resident set size (VmHWM) of a fresh process, MiB.
-  public var peak_rss_mib: Double?
+  public var peakResidentMiB: Double?
+
+  /// The JSON keys of `harness bench --json` (snake_case, as the PyTorch reference's records).
+  enum CodingKeys: String, CodingKey {
+    case `case`
+    case medianMilliseconds = "median_ms"
+    case minimumMilliseconds = "min_ms"
+    case maximumMilliseconds = "max_ms"
+    case gflops
+    case threads
+    case cleanRuns = "clean_runs"
+    case discardedRuns = "discarded_runs"
+    case note
+    case peakResidentMiB = "peak_rss_mib"
+  }
+
+  /// A record with every field given.
+  public init(
+    case name: String, medianMilliseconds: Double, minimumMilliseconds: Double,
+    maximumMilliseconds: Double, gflops: Double?, threads: Int, cleanRuns: Int, discardedRuns: Int,
+    note: String?, peakResidentMiB: Double? = nil
+  ) {
+    self.case = name
+    self.medianMilliseconds = medianMilliseconds
+    self.minimumMilliseconds = minimumMilliseconds
+    self.maximumMilliseconds = maximumMilliseconds
+    self.gflops = gflops
+    self.threads = threads
+    self.cleanRuns = cleanRuns
+    self.discardedRuns = discardedRuns
+    self.note = note
+    self.peakResidentMiB = peakResidentMiB
+  }
 }
 
 /// Times closures the way the PyTorch reference's `bench_torch.py` does: warm-up runs, then runs
@@ -86,9 +119,9 @@ public struct BenchmarkTimer: Sendable {
     let sorted = times.sorted()
     let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     return BenchmarkRecord(
-      case: name, median_ms: median, min_ms: sorted.first ?? 0, max_ms: sorted.last ?? 0,
-      gflops: flops.map { $0 / (median / 1000) / 1e9 }, threads: threads, clean_runs: clean,
-      discarded_runs: discarded, note: note)
+      case: name, medianMilliseconds: median, minimumMilliseconds: sorted.first ?? 0, maximumMilliseconds: sorted.last ?? 0,
+      gflops: flops.map { $0 / (median / 1000) / 1e9 }, threads: threads, cleanRuns: clean,
+      discardedRuns: discarded, note: note)
   }
 }
 
@@ -136,11 +169,4 @@ enum CPUActivity {
       if otherProcessesSeconds(from: a, to: snapshot()) < 0.1 * window + 0.02 { return }
     }
   }
-}
-
-/// Seconds on a monotonic clock.
-public func monotonicSeconds() -> Double {
-  var time = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &time)
-  return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }

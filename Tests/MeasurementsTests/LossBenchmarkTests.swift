@@ -1,4 +1,5 @@
-import Experiments
+import ImageArguments
+import Measurements
 import TensorCore
 import Testing
 

@@ -1,3 +1,4 @@
+import ImageArguments
 import Autodiff
 import Foundation
 import Losses
@@ -141,12 +142,13 @@ public struct FeatureExtraction {
 
     /// The blend weights normalised to sum 1 (equal when none were given).
     func blendWeights() throws(FeatureExtractionError) -> [Float] {
-      let weights = configuration.styleBlendWeights ?? styles.map { _ in 1 }
-      let total = weights.reduce(0, +)
-      guard weights.count == styles.count, weights.allSatisfy({ $0 >= 0 }),
-        total > 0 || styles.isEmpty
-      else { throw .badBlendWeights(weights, styles: styles.count) }
-      return weights.map { $0 / total }
+      do {
+        return try StyleBlend.normalized(configuration.styleBlendWeights, styleCount: styles.count)
+      } catch .badBlendWeights(let weights, let count) {
+        throw .badBlendWeights(weights, styles: count)
+      } catch {
+        throw .badBlendWeights(configuration.styleBlendWeights ?? [], styles: styles.count)
+      }
     }
 
     /// The objective's targets from the style and content images' features.

@@ -1,5 +1,6 @@
 import Autodiff
-import Experiments
+import ImageArguments
+import Measurements
 import Foundation
 import Losses
 import NN

@@ -1,3 +1,4 @@
+import ImageArguments
 import Losses
 import NN
 

@@ -1,4 +1,5 @@
-import Experiments
+import ImageArguments
+import Measurements
 import Testing
 
 @Suite struct BenchmarkTimerTests {
@@ -9,8 +10,8 @@ import Testing
     let record = try #require(timer.record("case", flops: 2e9, threads: 1) { calls += 1 })
     #expect(calls >= 4)
     #expect(record.case == "case")
-    #expect(record.min_ms <= record.median_ms && record.median_ms <= record.max_ms)
-    #expect(record.clean_runs + record.discarded_runs >= 3)
+    #expect(record.minimumMilliseconds <= record.medianMilliseconds && record.medianMilliseconds <= record.maximumMilliseconds)
+    #expect(record.cleanRuns + record.discardedRuns >= 3)
   }
 
   @Test func filteredCasesDoNotRun() {

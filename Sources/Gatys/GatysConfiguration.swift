@@ -88,11 +88,8 @@ public struct GatysConfiguration: Codable, Equatable, Sendable {
     if needsStyle && styles.isEmpty {
       problems.append("styles: the style loss needs at least one style image (--style)")
     }
-    if styleBlendWeights.count != styles.count {
-      problems.append("styleBlendWeights: \(styleBlendWeights.count) weights for \(styles.count) style images")
-    }
-    if styleBlendWeights.contains(where: { $0 < 0 || !$0.isFinite }) || (!styles.isEmpty && styleBlendWeights.reduce(0, +) <= 0) {
-      problems.append("styleBlendWeights: weights must be non-negative with a positive sum, got \(styleBlendWeights)")
+    if let problem = StyleBlend.problem(styleBlendWeights, styleCount: styles.count) {
+      problems.append("styleBlendWeights: \(problem)")
     }
     if needsContent && content == nil {
       problems.append("content: the content loss needs a content image (--content), or set its weight to 0")

@@ -1,11 +1,10 @@
-import Experiments
 import Losses
 import NN
 import Testing
 
-@Suite struct LossTermArgumentsTests {
+@Suite struct FeatureLossTermArgumentsTests {
   @Test func gramTakesTheCommandsNormalizationUnlessItsOptionsSayOtherwise() throws {
-    let plain = try LossTermArguments.featureTerm(
+    let plain = try FeatureLossTerm(
       kind: "gram", optionsJSON: nil, layers: [.relu1_1, .relu2_1], weight: 2, target: .style,
       gramNormalization: .hw)
     #expect(plain.kind == "gram")
@@ -13,14 +12,14 @@ import Testing
     #expect(plain.weight == 2)
     #expect(plain.target == .style)
     #expect((plain.loss as? GramLoss)?.options.normalization == .hw)
-    let explicit = try LossTermArguments.featureTerm(
+    let explicit = try FeatureLossTerm(
       kind: "gram", optionsJSON: #"{"normalization": "gatys"}"#, layers: [.relu1_1], weight: 1,
       target: .style, gramNormalization: .hw)
     #expect((explicit.loss as? GramLoss)?.options.normalization == .gatys)
   }
 
   @Test func contentTermTargetsTheContent() throws {
-    let term = try LossTermArguments.featureTerm(
+    let term = try FeatureLossTerm(
       kind: "content", optionsJSON: nil, layers: [.relu4_2], weight: 0.5, target: .content)
     #expect(term.loss is ContentLoss)
     #expect(term.target == .content)
@@ -43,7 +42,7 @@ import Testing
     ] as [(String, String?, String)])
   func badLossesAreExplained(_ c: (kind: String, options: String?, message: String)) {
     do {
-      _ = try LossTermArguments.featureTerm(
+      _ = try FeatureLossTerm(
         kind: c.kind, optionsJSON: c.options, layers: [.relu1_1], weight: 1, target: .style)
       Issue.record("\(c.kind) \(c.options ?? "") was accepted")
     } catch {
