@@ -57,7 +57,7 @@ let package = Package(
     .executableTarget(name: "StoreCrashProbe", dependencies: ["Store"]),
 
     // Test support: naive reference kernels, gradient checks, fixture access.
-    .target(name: "_TestSupport", dependencies: ["TensorCore", "Autodiff"]),
+    .target(name: "_TestSupport", dependencies: ["TensorCore", "Autodiff", "NN", "Store"]),
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
     .testTarget(
       name: "StoreTests", dependencies: ["Store", "StoreCrashProbe", "_TestSupport"],

@@ -49,7 +49,18 @@ public struct LossBenchmark {
     ]
   }
 
-  /// Runs every case, reporting each record as it completes.
+  /// The case names at `shape`, `loss_<kind>[_<variant>]_<C>x<H>`, in the order they run.
+  public static func caseNames(shape: Shape) -> [String] {
+    let (_, c, h, _) = shape.nchw
+    var seen: Set<String> = []
+    return cases(channels: c).map(\.name).filter { seen.insert($0).inserted }.map { "loss_\($0)_\(c)x\(h)" }
+  }
+
+  /// The kinds of the formulations timed (each registered feature loss should have one).
+  public static var kinds: Set<String> { Set(cases(channels: 8).map { type(of: $0.loss).kind }) }
+
+  /// Runs every case, reporting each record as it completes; a record's note ends with the
+  /// loss value of its last timed run (`loss 1.234567e-02`).
   public func run(report: (BenchmarkRecord?) -> Void) {
     let threads = Parallel.threads
     for shape in shapes {
@@ -62,17 +73,16 @@ public struct LossBenchmark {
         let target = entry.loss.target(from: exemplar)
         var context = LossContext(random: RandomStream(seed: 4, name: "losses"))
         var value: Float = 0
-        report(
-          timer.record(
-            "loss_\(entry.name)_\(c)x\(h)", threads: threads,
-            note: "forward + backward to the features"
-          ) {
-            let x = Variable(features, requiresGradient: true)
-            let loss = entry.loss(x, target: target, context: &context)
-            value = loss.value.scalar
-            _ = gradients(of: loss, with: [x])
-          })
-        _ = value
+        var record = timer.record(
+          "loss_\(entry.name)_\(c)x\(h)", threads: threads, note: "forward + backward to the features"
+        ) {
+          let x = Variable(features, requiresGradient: true)
+          let loss = entry.loss(x, target: target, context: &context)
+          value = loss.value.scalar
+          _ = gradients(of: loss, with: [x])
+        }
+        record?.note? += String(format: "; loss %.6e", Double(value))
+        report(record)
       }
     }
   }

@@ -27,11 +27,7 @@ public struct ProgressBar {
     let elapsed = now - start
     let rate = elapsed > 0 ? Double(done) / elapsed : 0
     let left = rate > 0 ? Double(total - done) / rate : 0
-    let width = 24
-    let filled = total > 0 ? min(width, width * done / total) : width
-    let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
-    let line =
-      "[\(bar)] \(done)/\(total) \(status) \(String(format: "%.2f", rate)) \(unit)/s ETA \(Self.duration(left))"
+    let line = Self.line(done: done, total: total, status: status, rate: rate, secondsLeft: left, unit: unit)
     if interactive {
       guard force || now - lastDraw > 0.1 || done == total else { return }
       lastDraw = now
@@ -45,6 +41,18 @@ public struct ProgressBar {
   /// Ends the line on a terminal (after an early stop).
   public func finish() {
     if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+  }
+
+  /// `[======                  ] 250/1000 STATUS 12.50 it/s ETA 1m00s`: a 24-character bar
+  /// filled ⌊24 · done / total⌋ (full when `total` is 0), the count, the status, the rate with
+  /// two decimals and the time left.
+  public static func line(
+    done: Int, total: Int, status: String, rate: Double, secondsLeft: Double, unit: String = "it"
+  ) -> String {
+    let width = 24
+    let filled = total > 0 ? max(0, min(width, width * done / total)) : width
+    let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+    return "[\(bar)] \(done)/\(total) \(status) \(String(format: "%.2f", rate)) \(unit)/s ETA \(duration(secondsLeft))"
   }
 
   /// `1h02m`, `3m05s`, `12s`.

@@ -2,6 +2,7 @@ import ImageArguments
 import Foundation
 import TensorCore
 import Testing
+import _TestSupport
 
 @testable import Store
 

@@ -2,6 +2,7 @@ import ImageArguments
 import NN
 import TensorCore
 import Testing
+import _TestSupport
 
 @Suite struct ImageResizingTests {
   @Test(arguments: [
@@ -9,6 +10,11 @@ import Testing
     (512, ImageResizing.Mode.longestSide, 300, 600, 256, 512),
     (512, .longestSide, 600, 300, 512, 256),
     (512, .longestSide, 512, 384, 512, 384),
+    // Rounding, not truncation: 7 · 16 / 6 = 13.7 is 14; 333 · 512 / 500 = 340.99 is 341.
+    (16, .longestSide, 6, 7, 14, 16),
+    (512, .longestSide, 333, 500, 341, 512),
+    (512, .longestSide, 500, 333, 512, 341),
+    (16, .longestSide, 10, 8, 16, 13),
     (10, .longestSide, 1000, 3, 10, 1),
     (64, .longestSide, 32, 32, 64, 64),
     (256, .centreCrop, 300, 600, 256, 256),

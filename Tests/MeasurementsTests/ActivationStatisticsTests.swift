@@ -2,6 +2,7 @@ import Measurements
 import NN
 import TensorCore
 import Testing
+import _TestSupport
 
 @Suite struct ActivationStatisticsTests {
   @Test func knownValues() {

@@ -21,22 +21,7 @@ import _TestSupport
     init() throws {
       directory = try TemporaryDirectory("feature-extraction")
       var random = RandomStream(seed: 7, name: "tiny-vgg")
-      let file = try HDF5File.create(directory.file("tiny_vgg.h5"))
-      // The real preprocess (RGB [0, 1] -> BGR * 255 - mean), so huge inputs overflow float32.
-      var preprocess = Tensor(zeros: [3, 3, 1, 1])
-      preprocess.withUnsafeMutableBufferPointer { for o in 0..<3 { $0[o * 3 + 2 - o] = 255 } }
-      let mean = Tensor(shape: [3], scalars: [-103.939, -116.779, -123.68])
-      let preprocessGroup = try file.root.createGroup("preprocess")
-      try preprocessGroup.write(preprocess, to: "weight")
-      try preprocessGroup.write(mean, to: "bias")
-      for name in ["conv1_1", "conv1_2"] {
-        let shape = try #require(VGG19.weightShapes[name])
-        let group = try file.root.createGroup(name)
-        try group.write(random.normalTensor(shape, standardDeviation: 0.01), to: "weight")
-        try group.write(random.normalTensor([shape[0]], standardDeviation: 0.05), to: "bias")
-      }
-      try file.root.setAttribute("source", .string("random test weights"))
-      try file.close()
+      try TinyVGG.writeWeights(to: directory.file("tiny_vgg.h5"), random: &random)
       let inputs = try HDF5File.create(directory.file("images.h5"))
       try inputs.root.write(random.uniformTensor([3, 8, 6]), to: "a")
       try inputs.root.write(random.uniformTensor([3, 8, 6]), to: "b")

@@ -1,0 +1,83 @@
+import Foundation
+import Gatys
+import Runs
+import Store
+import Testing
+import _TestSupport
+
+/// Checkpoints of interrupted runs: what `--resume` refuses and how the message names the file.
+@Suite struct GatysCheckpointTests {
+  /// A run stopped after 2 of 4 iterations, with its checkpoint.
+  func interruptedRun(_ tiny: TinyGatys) throws -> URL {
+    let output = tiny.folder("run")
+    let summary = try tiny.run(tiny.configuration(iterations: 4), output: output, interruptAfter: 2).run()
+    #expect(summary.stopReason == .interrupted && summary.iterations == 2)
+    return output
+  }
+
+  @Test func theCheckpointHoldsTheLoopPositionAndTheOptimiser() throws {
+    let tiny = try TinyGatys()
+    let output = try interruptedRun(tiny)
+    let file = try HDF5File.open(output.appendingPathComponent("checkpoint.h5").path)
+    let root = try file.root
+    #expect(try root.stringAttribute("format") == "texture-nets-harness gatys checkpoint, version 1")
+    #expect(try root.integerAttribute("iteration") == 2)
+    let optimizer = try root.group("optimizer")
+    #expect(try optimizer.stringAttribute("kind") == "lbfgs")
+    #expect((1...2).contains(try optimizer.integerAttribute("pairs")))
+    #expect(try optimizer.readTensor("parameters").shape == [1, 3, 16, 16])
+    let store = try HDF5File.open(output.appendingPathComponent("store.h5").path)
+    #expect(try optimizer.readTensor("parameters").scalars == (try store.root.readTensor("result/image")).scalars)
+    try store.close()
+    try file.close()
+    // Written atomically: no partial file beside it.
+    let names = try FileManager.default.contentsOfDirectory(atPath: output.path)
+    #expect(!names.contains { $0.contains(".partial-") }, "\(names)")
+  }
+
+  @Test func anOptimiserThatIsNotTheConfigurationsIsRefusedNamingTheCheckpoint() throws {
+    let tiny = try TinyGatys()
+    let output = try interruptedRun(tiny)
+    let folder = try RunFolder.open(output)
+    var configuration = try folder.readJSON(GatysConfiguration.self, from: "configuration.json")
+    configuration.optimizer.kind = .adam
+    try folder.writeJSON(configuration, to: "configuration.json")
+    let checkpoint = folder.path(of: "checkpoint.h5")
+    #expect {
+      try GatysRun.resume(directory: output, showsProgress: false) { $0.installsSignalHandling = false }
+    } throws: { error in
+      guard case .badCheckpoint(let path, let reason) = error as? GatysError else { return false }
+      return path == checkpoint && reason.contains("not the configuration's adam")
+    }
+  }
+
+  @Test func aForeignCheckpointIsRefused() throws {
+    let tiny = try TinyGatys()
+    let output = try interruptedRun(tiny)
+    let path = output.appendingPathComponent("checkpoint.h5").path
+    let file = try HDF5File.open(path, mode: .readWrite)
+    try file.root.setAttribute("format", .string("something else"))
+    try file.close()
+    #expect {
+      try GatysRun.resume(directory: output, showsProgress: false) { $0.installsSignalHandling = false }
+    } throws: { error in
+      guard case .badCheckpoint(let named, _) = error as? GatysError else { return false }
+      return named == path
+    }
+  }
+
+  @Test func aFolderWithoutACheckpointCannotBeResumed() throws {
+    let tiny = try TinyGatys()
+    let output = tiny.folder("finished")
+    var configuration = tiny.configuration(iterations: 1)
+    configuration.checkpointEvery = 0
+    _ = try tiny.run(configuration, output: output).run()
+    #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("checkpoint.h5").path))
+    #expect {
+      try GatysRun.resume(directory: output, showsProgress: false)
+    } throws: { error in
+      (error as? GatysError)?.description
+        == "\(output.path): cannot resume: no checkpoint.h5 (a run directory of harness gatys has one)"
+    }
+  }
+}
