@@ -113,7 +113,7 @@ public struct GatysBenchmark {
       BenchmarkRecord(
         case: "rss_gatys_\(size)", medianMilliseconds: after.wall * 1000 - before.wall * 1000, minimumMilliseconds: 0, maximumMilliseconds: 0,
         gflops: nil, threads: threads, cleanRuns: clean == 0 ? 0 : 1, discardedRuns: clean == 0 ? 1 : 0,
-        note: "\(iterations) iterations; peak RSS (VmHWM) of the process; medianMilliseconds is the whole run",
+        note: "\(iterations) iterations; peak RSS (VmHWM) of the process; median_ms is the whole run",
         peakResidentMiB: peak))
   }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import TensorCore
 
-/// The `harness` command line: a thin front over the Experiments target.
+/// The `harness` command line: a thin front over the library targets (Gatys, Measurements, ...).
 @main
 struct Harness: ParsableCommand {
   /// Tunes the allocator (see `MemoryTuning`), then parses and runs the command.
