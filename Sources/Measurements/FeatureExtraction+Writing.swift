@@ -1,5 +1,5 @@
-import ImageArguments
 import Autodiff
+import ImageArguments
 import Losses
 import NN
 import Store

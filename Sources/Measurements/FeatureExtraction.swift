@@ -1,6 +1,6 @@
-import ImageArguments
 import Autodiff
 import Foundation
+import ImageArguments
 import Losses
 import NN
 import Store

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Foundation
 import Gatys
 import ImageArguments
-import Foundation
 import Losses
 import NN
 

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Gatys
-import Measurements
-import Runs
 import Foundation
+import Measurements
 import TensorCore
 
 /// `harness bench`: speed benchmarks, compared with the PyTorch reference's cases.

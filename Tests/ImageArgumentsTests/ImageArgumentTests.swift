@@ -1,5 +1,5 @@
-import ImageArguments
 import Foundation
+import ImageArguments
 import TensorCore
 import Testing
 import _TestSupport

@@ -1,8 +1,8 @@
 import Autodiff
-import ImageArguments
-import Measurements
 import Foundation
+import ImageArguments
 import Losses
+import Measurements
 import NN
 import Store
 import TensorCore
