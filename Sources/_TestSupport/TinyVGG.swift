@@ -31,3 +31,32 @@ public enum TinyVGG {
     try file.close()
   }
 }
+
+/// A test's files for running the descriptor without the real weights: a fresh directory holding
+/// `tiny_vgg.h5` (`TinyVGG.writeWeights`) and `images.h5` with one dataset per image (drawn
+/// U[0, 1) in the given order from the same stream, after the weights; `extra` writes more).
+public final class TinyDescriptorFiles {
+  /// The directory (removed with this value).
+  public let directory: TemporaryDirectory
+  /// The weights file.
+  public var weights: String { directory.file("tiny_vgg.h5") }
+  /// The images file.
+  public var images: String { directory.file("images.h5") }
+
+  /// Writes both files, drawing from `RandomStream(seed: seed, name: stream)`.
+  public init(
+    _ label: String, seed: UInt64, stream: String, images: [(name: String, shape: Shape)],
+    extra: (HDF5Group) throws -> Void = { _ in }
+  ) throws {
+    directory = try TemporaryDirectory(label)
+    var random = RandomStream(seed: seed, name: stream)
+    try TinyVGG.writeWeights(to: directory.file("tiny_vgg.h5"), random: &random)
+    let file = try HDF5File.create(directory.file("images.h5"))
+    for (name, shape) in images { try file.root.write(random.uniformTensor(shape), to: name) }
+    try extra(try file.root)
+    try file.close()
+  }
+
+  /// The image argument text of dataset `name`, `images.h5:/name`.
+  public func argument(_ name: String) -> String { "\(images):/\(name)" }
+}

@@ -11,21 +11,17 @@ import _TestSupport
 /// conv1_1, conv1_2), a non-square 10 × 8 style image and a 8 × 12 content image in an HDF5 file,
 /// Gram style terms on relu1_1 and relu1_2, 16-pixel outputs.
 final class TinyGatys {
-  let directory: TemporaryDirectory
-  var weights: String { directory.file("tiny_vgg.h5") }
-  var images: String { directory.file("images.h5") }
+  let files: TinyDescriptorFiles
+  var directory: TemporaryDirectory { files.directory }
+  var weights: String { files.weights }
+  var images: String { files.images }
 
   /// One provenance for every test (`Provenance.current` starts git and swift).
   static let provenance = Provenance.current(seed: 0, harnessVersion: "test")
 
   init(_ label: String = #function) throws {
-    directory = try TemporaryDirectory(label)
-    var random = RandomStream(seed: 11, name: "tiny-gatys")
-    try TinyVGG.writeWeights(to: weights, random: &random)
-    let file = try HDF5File.create(images)
-    try file.root.write(random.uniformTensor([3, 10, 8]), to: "style")
-    try file.root.write(random.uniformTensor([3, 8, 12]), to: "content")
-    try file.close()
+    files = try TinyDescriptorFiles(
+      label, seed: 11, stream: "tiny-gatys", images: [("style", [3, 10, 8]), ("content", [3, 8, 12])])
   }
 
   /// A folder path in the test's directory (not created).

@@ -10,24 +10,13 @@ import _TestSupport
 /// `harness gatys` maps its flags onto `GatysConfiguration`'s defaults and runs a configuration
 /// file as it is; on a tiny random VGG prefix, so no weights or fixtures are needed.
 @Suite struct GatysConfigurationCommandTests {
-  final class Setup {
-    let directory: TemporaryDirectory
-    var weights: String { directory.file("tiny_vgg.h5") }
-    var images: String { directory.file("images.h5") }
-
-    init() throws {
-      directory = try TemporaryDirectory("gatys-command")
-      var random = RandomStream(seed: 3, name: "gatys-command")
-      try TinyVGG.writeWeights(to: directory.file("tiny_vgg.h5"), random: &random)
-      let file = try HDF5File.create(directory.file("images.h5"))
-      try file.root.write(random.uniformTensor([3, 12, 9]), to: "style")
-      try file.root.write(random.uniformTensor([3, 9, 12]), to: "content")
-      try file.close()
-    }
+  func files() throws -> TinyDescriptorFiles {
+    try TinyDescriptorFiles(
+      "gatys-command", seed: 3, stream: "gatys-command", images: [("style", [3, 12, 9]), ("content", [3, 9, 12])])
   }
 
   @Test func theFlagsDefaultsAreTheConfigurations() throws {
-    let setup = try Setup()
+    let setup = try files()
     let out = setup.directory.file("run")
     let result = try HarnessProcess.run([
       "gatys", "--style", "\(setup.images):/style", "--content", "\(setup.images):/content",
@@ -48,7 +37,7 @@ import _TestSupport
   }
 
   @Test func aConfigurationFileRunsAsItIs() throws {
-    let setup = try Setup()
+    let setup = try files()
     var configuration = GatysConfiguration(styles: ["\(setup.images):/style"], weights: setup.weights)
     configuration.featureTerms = [FeatureLossTerm(MeanStdLoss(), layers: [.relu1_1], weight: 10)]
     configuration.size = 16

@@ -14,20 +14,18 @@ import _TestSupport
 /// descriptor, `Objective` and `gradients` called directly.
 @Suite struct FeatureExtractionTests {
   final class Setup {
-    let directory: TemporaryDirectory
-    var weights: String { directory.file("tiny_vgg.h5") }
-    var images: String { directory.file("images.h5") }
+    let files: TinyDescriptorFiles
+    var directory: TemporaryDirectory { files.directory }
+    var weights: String { files.weights }
+    var images: String { files.images }
 
     init() throws {
-      directory = try TemporaryDirectory("feature-extraction")
-      var random = RandomStream(seed: 7, name: "tiny-vgg")
-      try TinyVGG.writeWeights(to: directory.file("tiny_vgg.h5"), random: &random)
-      let inputs = try HDF5File.create(directory.file("images.h5"))
-      try inputs.root.write(random.uniformTensor([3, 8, 6]), to: "a")
-      try inputs.root.write(random.uniformTensor([3, 8, 6]), to: "b")
-      try inputs.root.write(random.uniformTensor([1, 3, 6, 6]), to: "square")
-      try inputs.root.write(Tensor(shape: [3, 8, 6], repeating: 3e38), to: "huge")
-      try inputs.close()
+      files = try TinyDescriptorFiles(
+        "feature-extraction", seed: 7, stream: "tiny-vgg",
+        images: [("a", [3, 8, 6]), ("b", [3, 8, 6]), ("square", [1, 3, 6, 6])]
+      ) { root in
+        try root.write(Tensor(shape: [3, 8, 6], repeating: 3e38), to: "huge")
+      }
     }
 
     func argument(_ dataset: String) throws -> ImageArgument {
