@@ -48,6 +48,13 @@ public struct FeatureExtractionConfiguration: Codable, Equatable, Sendable {
     self.loss = loss
   }
 
+  /// The taps `harness features` writes by default: the style layers of Gatys et al. and the
+  /// content layer relu4_2.
+  public static let defaultLayers: [VGGLayer] = [.relu1_1, .relu2_1, .relu3_1, .relu4_1, .relu4_2, .relu5_1]
+
+  /// The default weight of the style term: 1, so the stored terms are the plain losses.
+  public static let defaultStyleWeight: Float = 1
+
   /// Every layer a forward pass must reach: the written taps and the objective's.
   public var allTaps: Set<VGGLayer> {
     Set(layers).union(loss.map { Objective(featureTerms: $0.featureTerms).taps } ?? [])

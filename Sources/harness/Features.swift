@@ -57,7 +57,7 @@ struct Features: ParsableCommand {
 
   @Option(
     help: "Comma-separated taps to write, by paper name (conv1_1 ... relu5_4, pool1 ... pool5).")
-  var layers = "relu1_1,relu2_1,relu3_1,relu4_1,relu4_2,relu5_1"
+  var layers = FeatureExtractionConfiguration.defaultLayers.map(\.rawValue).joined(separator: ",")
 
   @Option(
     help: "Padding of the 3x3 convolutions: zero (Caffe, Gatys), reflect (AdaIN), none (valid).")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Gatys
 import Losses
+import Measurements
 import NN
 
 /// The defaults a command gives the loss-term options (`gatys` and `features` differ only in the
@@ -17,7 +18,7 @@ enum GatysLossDefaults: LossTermDefaults {
 
 /// `harness features`: unit weights, so the stored terms are the plain losses.
 enum FeaturesLossDefaults: LossTermDefaults {
-  static var styleWeight: Float { 1 }
+  static var styleWeight: Float { FeatureExtractionConfiguration.defaultStyleWeight }
 }
 
 /// The loss-term options `harness gatys` and `harness features` share (one option group): the
