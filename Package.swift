@@ -28,25 +28,36 @@ let package = Package(
       linkerSettings: [.linkedLibrary("dl")]),
 
     // Swift layers, lowest first.
+    // Each folder's README.md is documentation, not a resource: excluded so builds stay silent.
     .target(name: "CSystem"),
-    .target(name: "TensorCore", dependencies: ["COpenBLAS", "CSystem"]),
-    .target(name: "Store", dependencies: ["TensorCore", "CHDF5", "CPNG", "CTurboJPEG", "CZlib"]),
-    .target(name: "Autodiff", dependencies: ["TensorCore"]),
-    .target(name: "NN", dependencies: ["Autodiff", "Store"]),
-    .target(name: "Losses", dependencies: ["NN"]),
-    .target(name: "Optimizers", dependencies: ["TensorCore"]),
-    .target(name: "Experiments", dependencies: ["Losses", "Optimizers", "Store"]),
+    .target(name: "Suggestions", exclude: ["README.md"]),
+    .target(
+      name: "TensorCore", dependencies: ["COpenBLAS", "CSystem"], exclude: ["README.md"]),
+    .target(
+      name: "Store", dependencies: ["TensorCore", "CHDF5", "CPNG", "CTurboJPEG", "CZlib"],
+      exclude: ["README.md"]),
+    .target(name: "Autodiff", dependencies: ["TensorCore"], exclude: ["README.md"]),
+    .target(
+      name: "NN", dependencies: ["Autodiff", "Store", "Suggestions"], exclude: ["README.md"]),
+    .target(name: "Losses", dependencies: ["NN", "Suggestions"], exclude: ["README.md"]),
+    .target(
+      name: "Optimizers", dependencies: ["TensorCore", "Suggestions"], exclude: ["README.md"]),
+    .target(
+      name: "Experiments", dependencies: ["Losses", "Optimizers", "Store", "Suggestions"],
+      exclude: ["README.md"]),
     .executableTarget(
       name: "harness",
       dependencies: [
         "Experiments", "Losses", "NN", "Store", "TensorCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]),
+      ],
+      exclude: ["README.md"]),
     // Appends metric rows to an HDF5 store until killed: the child process of StoreTests' kill -9 test.
-    .executableTarget(name: "StoreCrashProbe", dependencies: ["Store"]),
+    .executableTarget(name: "StoreCrashProbe", dependencies: ["Store"], exclude: ["README.md"]),
 
     // Test support: naive reference kernels, gradient checks, fixture access.
     .target(name: "_TestSupport", dependencies: ["TensorCore", "Autodiff"]),
+    .testTarget(name: "SuggestionsTests", dependencies: ["Suggestions"]),
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
     .testTarget(
       name: "StoreTests", dependencies: ["Store", "StoreCrashProbe", "_TestSupport"],

@@ -1,6 +1,7 @@
 import Foundation
 import Losses
 import NN
+import Suggestions
 
 /// Builds loss terms from command-line pieces (`--style-loss KIND`, `--style-loss-options JSON`,
 /// layers, weight) through the same flat JSON as experiment files, so the command line and

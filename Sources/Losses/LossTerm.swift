@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import Suggestions
 
 /// Which image a feature-loss term's targets come from.
 public enum TargetImage: String, Codable, Sendable {
@@ -63,7 +64,7 @@ public struct FeatureLossTerm: Codable, Equatable, Sendable {
     let kind = try container.decode(String.self, forKey: .kind)
     guard let type = featureLossType(kind: kind) else {
       let known = featureLossTypes.map { $0.kind }
-      let hint = closestName(to: kind, among: known).map { "; did you mean \"\($0)\"?" } ?? ""
+      let hint = didYouMean(closestName(to: kind, among: known))
       throw DecodingError.dataCorruptedError(
         forKey: .kind, in: container,
         debugDescription: "\"\(kind)\" is not a feature loss\(hint) (known: \(known.joined(separator: ", ")))")
@@ -133,7 +134,7 @@ public struct ImageLossTerm: Codable, Equatable, Sendable {
     let kind = try container.decode(String.self, forKey: .kind)
     guard let type = imageLossType(kind: kind) else {
       let known = imageLossTypes.map { $0.kind }
-      let hint = closestName(to: kind, among: known).map { "; did you mean \"\($0)\"?" } ?? ""
+      let hint = didYouMean(closestName(to: kind, among: known))
       throw DecodingError.dataCorruptedError(
         forKey: .kind, in: container,
         debugDescription: "\"\(kind)\" is not an image loss\(hint) (known: \(known.joined(separator: ", ")))")

@@ -60,26 +60,44 @@ public struct LBFGSConfiguration: Codable, Equatable, Sendable {
     self.lineSearchToleranceChange = lineSearchToleranceChange
   }
 
-  /// Throws `OptimizerError.invalidConfiguration` naming the first value out of range.
+  /// The name errors and `OptimizerConfiguration` use.
+  public static let optimizerName = "L-BFGS"
+
+  /// Every setting out of range, as `setting: message` (empty when the settings are valid): the
+  /// one validation of L-BFGS's settings, used by `validate()` and by configuration files.
+  public func problems() -> [String] {
+    var problems: [String] = []
+    if !(learningRate.isFinite && learningRate > 0) {
+      problems.append("learningRate: must be finite and positive, got \(learningRate)")
+    }
+    if historySize < 1 { problems.append("historySize: must be at least 1, got \(historySize)") }
+    let tolerances = [
+      ("toleranceGrad", toleranceGrad), ("toleranceChange", toleranceChange),
+      ("curvatureThreshold", curvatureThreshold),
+      ("lineSearchToleranceChange", lineSearchToleranceChange),
+    ]
+    for (name, value) in tolerances where !(value.isFinite && value >= 0) {
+      problems.append("\(name): must be finite and non-negative, got \(value)")
+    }
+    if !(0 < sufficientDecrease && sufficientDecrease < curvatureCondition
+      && curvatureCondition < 1)
+    {
+      problems.append(
+        "sufficientDecrease, curvatureCondition: need 0 < sufficientDecrease < "
+          + "curvatureCondition < 1, got \(sufficientDecrease), \(curvatureCondition)")
+    }
+    if maximumLineSearchIterations < 0 {
+      problems.append(
+        "maximumLineSearchIterations: must be non-negative, got \(maximumLineSearchIterations)")
+    }
+    return problems
+  }
+
+  /// Throws `OptimizerError.invalidConfiguration` listing every problem of `problems()`.
   public func validate() throws(OptimizerError) {
-    func fail(_ reason: String) -> OptimizerError {
-      .invalidConfiguration(optimizer: "LBFGS", reason: reason)
-    }
-    guard learningRate.isFinite, learningRate >= 0 else {
-      throw fail("learningRate must be finite and >= 0, got \(learningRate)")
-    }
-    guard historySize >= 1 else { throw fail("historySize must be >= 1, got \(historySize)") }
-    guard toleranceGrad >= 0, toleranceChange >= 0, lineSearchToleranceChange >= 0 else {
-      throw fail("tolerances must be >= 0")
-    }
-    guard 0 < sufficientDecrease, sufficientDecrease < curvatureCondition, curvatureCondition < 1
-    else {
-      throw fail(
-        "need 0 < sufficientDecrease < curvatureCondition < 1, got "
-          + "\(sufficientDecrease), \(curvatureCondition)")
-    }
-    guard maximumLineSearchIterations >= 0 else {
-      throw fail("maximumLineSearchIterations must be >= 0, got \(maximumLineSearchIterations)")
+    let problems = problems()
+    guard problems.isEmpty else {
+      throw .invalidConfiguration(optimizer: Self.optimizerName, problems: problems)
     }
   }
 }

@@ -18,7 +18,7 @@ func syntheticVGGCheckpoint(
     return CheckpointTensor(dataType: dataType, shape: shape, bytes: bytes)
   }
   var tensors: [(name: String, tensor: CheckpointTensor)] = []
-  let specs = torchvision ? Array(VGGWeightImport.layout.dropFirst()) : VGGWeightImport.layout
+  let specs = torchvision ? Array(VGG19Layout.convolutions.dropFirst()) : VGG19Layout.convolutions
   let indices = torchvision ? VGGWeightImport.torchvisionIndices : VGGWeightImport.adainIndices
   for (position, (spec, index)) in zip(specs, indices).enumerated() {
     let key = torchvision ? "features.\(index)" : "\(index)"
@@ -45,7 +45,7 @@ func syntheticVGGCheckpoint(
 
 @Suite struct CheckpointVGGImportTests {
   @Test func layoutIsVGG19() {
-    let layout = VGGWeightImport.layout
+    let layout = VGG19Layout.convolutions
     #expect(
       layout.map(\.name) == ["preprocess", "conv1_1", "conv1_2", "conv2_1", "conv2_2"]
         + (1...4).map { "conv3_\($0)" } + (1...4).map { "conv4_\($0)" }
@@ -63,7 +63,7 @@ func syntheticVGGCheckpoint(
   @Test func adainKeysMapInIndexOrder() throws {
     let weights = try VGGWeightImport.weights(from: syntheticVGGCheckpoint())
     #expect(weights.scheme == .adainSequential)
-    #expect(weights.layers.map(\.name) == VGGWeightImport.layout.map(\.name))
+    #expect(weights.layers.map(\.name) == VGG19Layout.convolutions.map(\.name))
     #expect(weights.layers.map(\.torchIndex) == VGGWeightImport.adainIndices)
     #expect(weights.layers[7].weight.shape == [256, 256, 3, 3])
     #expect(weights.layers[7].weight.scalars.allSatisfy { $0 == 7 })
@@ -76,7 +76,7 @@ func syntheticVGGCheckpoint(
   @Test func torchvisionKeysGetASynthesisedPreprocess() throws {
     let weights = try VGGWeightImport.weights(from: syntheticVGGCheckpoint(torchvision: true))
     #expect(weights.scheme == .torchvisionFeatures)
-    #expect(weights.layers.map(\.name) == VGGWeightImport.layout.map(\.name))
+    #expect(weights.layers.map(\.name) == VGG19Layout.convolutions.map(\.name))
     #expect(weights.layers.map(\.torchIndex) == [-1] + VGGWeightImport.torchvisionIndices)
     #expect(weights.ignoredKeys == ["classifier.0.weight", "classifier.0.bias"])
     #expect(weights.inputConvention == VGGWeightImport.torchvisionInputConvention)
@@ -133,9 +133,9 @@ func syntheticVGGCheckpoint(
     #expect(checkpoint.tensors.count == 34)
     #expect(checkpoint.tensors.allSatisfy { $0.tensor.dataType == .float32 })
     let weights = try VGGWeightImport.weights(from: checkpoint)
-    #expect(weights.layers.map(\.name) == VGGWeightImport.layout.map(\.name))
+    #expect(weights.layers.map(\.name) == VGG19Layout.convolutions.map(\.name))
     #expect(weights.layers.map(\.torchIndex) == VGGWeightImport.adainIndices)
-    for (layer, spec) in zip(weights.layers, VGGWeightImport.layout) {
+    for (layer, spec) in zip(weights.layers, VGG19Layout.convolutions) {
       #expect(layer.weight.shape.dimensions == spec.weightShape)
       #expect(layer.bias.shape.dimensions == spec.biasShape)
     }
