@@ -60,6 +60,29 @@ func syntheticVGGCheckpoint(
     )
   }
 
+  /// The checkpoint indices derive from the layer table; these literals are read off the two
+  /// networks' module lists (AdaIN's `vgg_normalised` nn.Sequential, torchvision's `vgg19().features`).
+  @Test func checkpointIndicesDeriveFromTheTable() {
+    #expect(
+      VGGWeightImport.adainIndices == [
+        0, 2, 5, 9, 12, 16, 19, 22, 25, 29, 32, 35, 38, 42, 45, 48, 51,
+      ])
+    #expect(
+      VGGWeightImport.torchvisionIndices == [
+        0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34,
+      ])
+    #expect(
+      VGG19Layout.convolutions.filter(\.isFollowedByPooling).map(\.name) == [
+        "conv1_2", "conv2_2", "conv3_4", "conv4_4", "conv5_4",
+      ])
+    #expect(VGG19Layout.convolution(named: "conv4_2")?.block == 4)
+    #expect(VGG19Layout.convolution(named: "conv6_1") == nil)
+    #expect(
+      VGG19Layout.parameterShapes(of: ["conv1_1", "nonsense"]) == [
+        "conv1_1/weight": [64, 3, 3, 3], "conv1_1/bias": [64],
+      ])
+  }
+
   @Test func adainKeysMapInIndexOrder() throws {
     let weights = try VGGWeightImport.weights(from: syntheticVGGCheckpoint())
     #expect(weights.scheme == .adainSequential)
