@@ -63,11 +63,9 @@ public struct FeatureLossTerm: Codable, Equatable, Sendable {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     let kind = try container.decode(String.self, forKey: .kind)
     guard let type = featureLossType(kind: kind) else {
-      let known = featureLossTypes.map { $0.kind }
-      let hint = didYouMean(closestName(to: kind, among: known))
+      let message = unknownNameMessage(kind, isNot: "a feature loss", known: featureLossTypes.map { $0.kind })
       throw DecodingError.dataCorruptedError(
-        forKey: .kind, in: container,
-        debugDescription: "\"\(kind)\" is not a feature loss\(hint) (known: \(known.joined(separator: ", ")))")
+        forKey: .kind, in: container, debugDescription: message)
     }
     let decodedLayers = try container.decode([VGGLayer].self, forKey: .layers)
     var decodedWeights = [Float](repeating: 1, count: decodedLayers.count)
@@ -133,11 +131,9 @@ public struct ImageLossTerm: Codable, Equatable, Sendable {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     let kind = try container.decode(String.self, forKey: .kind)
     guard let type = imageLossType(kind: kind) else {
-      let known = imageLossTypes.map { $0.kind }
-      let hint = didYouMean(closestName(to: kind, among: known))
+      let message = unknownNameMessage(kind, isNot: "an image loss", known: imageLossTypes.map { $0.kind })
       throw DecodingError.dataCorruptedError(
-        forKey: .kind, in: container,
-        debugDescription: "\"\(kind)\" is not an image loss\(hint) (known: \(known.joined(separator: ", ")))")
+        forKey: .kind, in: container, debugDescription: message)
     }
     loss = try type.decoded(from: decoder)
     weight = try container.decode(Float.self, forKey: .weight)

@@ -2,7 +2,7 @@ import Foundation
 import TensorCore
 
 /// The settings of `Adam`; the defaults are Kingma & Ba's (and torch.optim.Adam's).
-public struct AdamConfiguration: Codable, Equatable, Sendable {
+public struct AdamConfiguration: OptimizerSettings {
   /// α, the step size (texture networks: 0.1 in the paper and the official code).
   public var learningRate: Double
   /// β₁, the decay of the first-moment (mean) estimate.
@@ -22,11 +22,11 @@ public struct AdamConfiguration: Codable, Equatable, Sendable {
     self.epsilon = epsilon
   }
 
-  /// The name errors and `OptimizerConfiguration` use.
+  /// The name in messages.
   public static let optimizerName = "Adam"
 
   /// Every setting out of range, as `setting: message` (empty when the settings are valid): the
-  /// one validation of Adam's settings, used by `validate()` and by configuration files.
+  /// one validation of Adam's settings (`validate()` and configuration files use it).
   public func problems() -> [String] {
     var problems: [String] = []
     if !(learningRate.isFinite && learningRate > 0) {
@@ -38,14 +38,6 @@ public struct AdamConfiguration: Codable, Equatable, Sendable {
       problems.append("epsilon: must be finite and positive, got \(epsilon)")
     }
     return problems
-  }
-
-  /// Throws `OptimizerError.invalidConfiguration` listing every problem of `problems()`.
-  public func validate() throws(OptimizerError) {
-    let problems = problems()
-    guard problems.isEmpty else {
-      throw .invalidConfiguration(optimizer: Self.optimizerName, problems: problems)
-    }
   }
 }
 
@@ -123,7 +115,9 @@ public struct Adam: Sendable {
   public init(state: AdamState, configuration: AdamConfiguration) throws(OptimizerError) {
     try configuration.validate()
     guard state.stepCount >= 0 else {
-      throw .stateMismatch(optimizer: AdamConfiguration.optimizerName, reason: "negative stepCount \(state.stepCount)")
+      throw .stateMismatch(
+        optimizer: AdamConfiguration.optimizerName,
+        reason: "negative stepCount \(state.stepCount)")
     }
     guard state.firstMoments.count == state.secondMoments.count else {
       throw .stateMismatch(

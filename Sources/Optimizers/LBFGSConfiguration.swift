@@ -12,7 +12,7 @@ public enum LineSearch: String, Codable, Equatable, Sendable, CaseIterable {
 ///
 /// The Gatys baseline (neural-style, the PyTorch reference) uses learning rate 1, history 100,
 /// no line search, and both tolerances 0 (so only an exactly zero gradient stops it early).
-public struct LBFGSConfiguration: Codable, Equatable, Sendable {
+public struct LBFGSConfiguration: OptimizerSettings {
   /// The step length t (torch `lr`): t = learningRate, scaled by min(1, 1/‖g‖₁) in the first
   /// iteration; with a line search, the search's first trial step.
   public var learningRate: Double
@@ -60,11 +60,11 @@ public struct LBFGSConfiguration: Codable, Equatable, Sendable {
     self.lineSearchToleranceChange = lineSearchToleranceChange
   }
 
-  /// The name errors and `OptimizerConfiguration` use.
+  /// The name in messages.
   public static let optimizerName = "L-BFGS"
 
   /// Every setting out of range, as `setting: message` (empty when the settings are valid): the
-  /// one validation of L-BFGS's settings, used by `validate()` and by configuration files.
+  /// one validation of L-BFGS's settings (`validate()` and configuration files use it).
   public func problems() -> [String] {
     var problems: [String] = []
     if !(learningRate.isFinite && learningRate > 0) {
@@ -91,13 +91,5 @@ public struct LBFGSConfiguration: Codable, Equatable, Sendable {
         "maximumLineSearchIterations: must be non-negative, got \(maximumLineSearchIterations)")
     }
     return problems
-  }
-
-  /// Throws `OptimizerError.invalidConfiguration` listing every problem of `problems()`.
-  public func validate() throws(OptimizerError) {
-    let problems = problems()
-    guard problems.isEmpty else {
-      throw .invalidConfiguration(optimizer: Self.optimizerName, problems: problems)
-    }
   }
 }

@@ -72,12 +72,10 @@ public enum OptimizerConfiguration: Codable, Equatable, Sendable {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     let name = try container.decode(String.self, forKey: .kind)
     guard let kind = Kind(rawValue: name) else {
-      let known = Kind.allCases.map(\.rawValue)
+      let message = unknownNameMessage(
+        name, isNot: "an optimizer", known: Kind.allCases.map(\.rawValue))
       throw DecodingError.dataCorruptedError(
-        forKey: .kind, in: container,
-        debugDescription: "\"\(name)\" is not an optimizer"
-          + didYouMean(closestName(to: name, among: known))
-          + " (known: \(known.joined(separator: ", ")))")
+        forKey: .kind, in: container, debugDescription: message)
     }
     switch kind {
     case .adam: self = .adam(try AdamConfiguration(from: decoder))

@@ -28,6 +28,14 @@ public func didYouMean(_ suggestion: String?) -> String {
   suggestion.map { "; did you mean \"\($0)\"?" } ?? ""
 }
 
+/// The message for a name that is not one of `known`, with the closest one suggested:
+/// `"lbgfs" is not an optimizer; did you mean "lbfgs"? (known: adam, lbfgs)`.
+/// `what` completes "is not ...": `a feature loss`, `an optimizer`.
+public func unknownNameMessage(_ name: String, isNot what: String, known: [String]) -> String {
+  "\"\(name)\" is not \(what)\(didYouMean(closestName(to: name, among: known))) (known: "
+    + known.joined(separator: ", ") + ")"
+}
+
 /// The Levenshtein distance between `a` and `b`: the fewest single-character insertions,
 /// deletions and substitutions that turn one into the other (Characters compared exactly).
 ///

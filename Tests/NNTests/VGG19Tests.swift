@@ -143,13 +143,3 @@ import _TestSupport
     #expect(a.scalars == b.scalars)
   }
 }
-
-/// The description of the error `body` throws, or nil when it throws none.
-func errorText(_ body: () throws -> Void) -> String? {
-  do {
-    try body()
-    return nil
-  } catch {
-    return "\(error)"
-  }
-}

@@ -1,6 +1,7 @@
 import Foundation
 import TensorCore
 import Testing
+import _TestSupport
 
 @testable import Optimizers
 
@@ -158,15 +159,5 @@ struct AdamTests {
     #expect(
       errorText { _ = try Adam(state: state, configuration: .init()) }
         == "Adam: saved state does not fit: 1 first moments but 0 second")
-  }
-}
-
-/// The description of the error `body` throws, or nil when it throws none.
-func errorText(_ body: () throws -> Void) -> String? {
-  do {
-    try body()
-    return nil
-  } catch {
-    return "\(error)"
   }
 }

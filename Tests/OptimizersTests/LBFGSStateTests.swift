@@ -1,5 +1,6 @@
 import TensorCore
 import Testing
+import _TestSupport
 
 @testable import Optimizers
 

@@ -34,5 +34,11 @@ import Testing
   @Test func theHintHasOneWording() {
     #expect(didYouMean("relu5_1") == "; did you mean \"relu5_1\"?")
     #expect(didYouMean(nil) == "")
+    #expect(
+      unknownNameMessage("lbgfs", isNot: "an optimizer", known: ["adam", "lbfgs"])
+        == "\"lbgfs\" is not an optimizer; did you mean \"lbfgs\"? (known: adam, lbfgs)")
+    #expect(
+      unknownNameMessage("banana", isNot: "a feature loss", known: ["gram", "mmd"])
+        == "\"banana\" is not a feature loss (known: gram, mmd)")
   }
 }
