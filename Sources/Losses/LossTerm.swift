@@ -61,12 +61,9 @@ public struct FeatureLossTerm: Codable, Equatable, Sendable {
   /// Decodes the term's fields, then the loss's options from the same object.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
-    let kind = try container.decode(String.self, forKey: .kind)
-    guard let type = featureLossType(kind: kind) else {
-      let message = unknownNameMessage(kind, isNot: "a feature loss", known: featureLossTypes.map { $0.kind })
-      throw DecodingError.dataCorruptedError(
-        forKey: .kind, in: container, debugDescription: message)
-    }
+    let type = try container.decodeName(
+      forKey: .kind, isNot: "a feature loss", known: featureLossTypes.map { $0.kind },
+      lookup: featureLossType(kind:))
     let decodedLayers = try container.decode([VGGLayer].self, forKey: .layers)
     var decodedWeights = [Float](repeating: 1, count: decodedLayers.count)
     if let given = try container.decodeIfPresent([Float].self, forKey: .layerWeights) {
@@ -81,7 +78,7 @@ public struct FeatureLossTerm: Codable, Equatable, Sendable {
     layers = decodedLayers
     layerWeights = decodedWeights
     weight = try container.decode(Float.self, forKey: .weight)
-    let defaultTarget: TargetImage = kind == ContentLoss.kind ? .content : .style
+    let defaultTarget: TargetImage = type.kind == ContentLoss.kind ? .content : .style
     target = try container.decodeIfPresent(TargetImage.self, forKey: .target) ?? defaultTarget
     let normalize = try container.decodeIfPresent(Bool.self, forKey: .normalizeGradients)
     normalizeGradients = normalize ?? false
@@ -129,12 +126,9 @@ public struct ImageLossTerm: Codable, Equatable, Sendable {
   /// Decodes the term's fields, then the loss's options from the same object.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
-    let kind = try container.decode(String.self, forKey: .kind)
-    guard let type = imageLossType(kind: kind) else {
-      let message = unknownNameMessage(kind, isNot: "an image loss", known: imageLossTypes.map { $0.kind })
-      throw DecodingError.dataCorruptedError(
-        forKey: .kind, in: container, debugDescription: message)
-    }
+    let type = try container.decodeName(
+      forKey: .kind, isNot: "an image loss", known: imageLossTypes.map { $0.kind },
+      lookup: imageLossType(kind:))
     loss = try type.decoded(from: decoder)
     weight = try container.decode(Float.self, forKey: .weight)
   }

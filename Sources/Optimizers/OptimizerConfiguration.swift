@@ -70,13 +70,9 @@ public enum OptimizerConfiguration: Codable, Equatable, Sendable {
   /// Decodes `kind`, then that optimiser's settings from the same object.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
-    let name = try container.decode(String.self, forKey: .kind)
-    guard let kind = Kind(rawValue: name) else {
-      let message = unknownNameMessage(
-        name, isNot: "an optimizer", known: Kind.allCases.map(\.rawValue))
-      throw DecodingError.dataCorruptedError(
-        forKey: .kind, in: container, debugDescription: message)
-    }
+    let kind = try container.decodeName(
+      forKey: .kind, isNot: "an optimizer", known: Kind.allCases.map(\.rawValue),
+      lookup: Kind.init(rawValue:))
     switch kind {
     case .adam: self = .adam(try AdamConfiguration(from: decoder))
     case .lbfgs: self = .lbfgs(try LBFGSConfiguration(from: decoder))

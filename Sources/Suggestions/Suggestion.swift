@@ -36,6 +36,23 @@ public func unknownNameMessage(_ name: String, isNot what: String, known: [Strin
     + known.joined(separator: ", ") + ")"
 }
 
+extension KeyedDecodingContainer {
+  /// What `lookup` finds for the name stored at `key` (a registered loss type, an optimiser
+  /// kind); an unknown name is a `DecodingError.dataCorrupted` at that key whose description is
+  /// `unknownNameMessage(name, isNot: what, known: known)`.
+  public func decodeName<Value>(
+    forKey key: Key, isNot what: String, known: [String], lookup: (String) -> Value?
+  ) throws -> Value {
+    let name = try decode(String.self, forKey: key)
+    guard let value = lookup(name) else {
+      throw DecodingError.dataCorruptedError(
+        forKey: key, in: self,
+        debugDescription: unknownNameMessage(name, isNot: what, known: known))
+    }
+    return value
+  }
+}
+
 /// The Levenshtein distance between `a` and `b`: the fewest single-character insertions,
 /// deletions and substitutions that turn one into the other (Characters compared exactly).
 ///

@@ -1,3 +1,4 @@
+import Foundation
 import Suggestions
 import Testing
 
@@ -40,5 +41,29 @@ import Testing
     #expect(
       unknownNameMessage("banana", isNot: "a feature loss", known: ["gram", "mmd"])
         == "\"banana\" is not a feature loss (known: gram, mmd)")
+  }
+
+  enum Key: String, CodingKey { case kind }
+  struct Named: Decodable {
+    var value: Int
+    init(from decoder: any Decoder) throws {
+      let container = try decoder.container(keyedBy: Key.self)
+      let table = ["one": 1, "two": 2]
+      value = try container.decodeName(
+        forKey: .kind, isNot: "a number", known: table.keys.sorted(), lookup: { table[$0] })
+    }
+  }
+
+  @Test func aDecodedNameIsLookedUpOrRejectedWithAHint() throws {
+    #expect(try JSONDecoder().decode(Named.self, from: Data(#"{"kind": "two"}"#.utf8)).value == 2)
+    do {
+      _ = try JSONDecoder().decode(Named.self, from: Data(#"{"kind": "tow"}"#.utf8))
+      Issue.record("expected an error")
+    } catch DecodingError.dataCorrupted(let context) {
+      #expect(context.codingPath.map(\.stringValue) == ["kind"])
+      #expect(
+        context.debugDescription
+          == "\"tow\" is not a number; did you mean \"two\"? (known: one, two)")
+    }
   }
 }
