@@ -28,18 +28,26 @@ let package = Package(
       linkerSettings: [.linkedLibrary("dl")]),
 
     // Swift layers, lowest first.
+    // Each folder's README.md is documentation, not a resource: excluded so builds stay silent.
     .target(name: "CSystem"),
-    .target(name: "TensorCore", dependencies: ["COpenBLAS", "CSystem"]),
-    .target(name: "Store", dependencies: ["TensorCore", "CHDF5", "CPNG", "CTurboJPEG", "CZlib"]),
-    .target(name: "Autodiff", dependencies: ["TensorCore"]),
-    .target(name: "NN", dependencies: ["Autodiff", "Store"]),
-    .target(name: "Losses", dependencies: ["NN"]),
-    .target(name: "Optimizers", dependencies: ["TensorCore"]),
+    .target(name: "Suggestions", exclude: ["README.md"]),
+    .target(
+      name: "TensorCore", dependencies: ["COpenBLAS", "CSystem"], exclude: ["README.md"]),
+    .target(
+      name: "Store", dependencies: ["TensorCore", "CHDF5", "CPNG", "CTurboJPEG", "CZlib"],
+      exclude: ["README.md"]),
+    .target(name: "Autodiff", dependencies: ["TensorCore"], exclude: ["README.md"]),
+    .target(
+      name: "NN", dependencies: ["Autodiff", "Store", "Suggestions"], exclude: ["README.md"]),
+    .target(name: "Losses", dependencies: ["NN", "Suggestions"], exclude: ["README.md"]),
+    .target(
+      name: "Optimizers", dependencies: ["TensorCore", "Suggestions"], exclude: ["README.md"]),
     // What every long command shares: the run folder, atomic files, provenance, progress, signals.
     .target(name: "Runs", dependencies: ["Store", "TensorCore"], exclude: ["README.md"]),
-    // Image arguments (PNG/JPEG or FILE.h5:/dataset) and their resizing; NN only for the
-    // did-you-mean (`closestName`) until it moves below.
-    .target(name: "ImageArguments", dependencies: ["NN", "Store", "TensorCore"], exclude: ["README.md"]),
+    // Image arguments (PNG/JPEG or FILE.h5:/dataset) and the one resizing rule.
+    .target(
+      name: "ImageArguments", dependencies: ["Store", "Suggestions", "TensorCore"],
+      exclude: ["README.md"]),
     .target(
       name: "Gatys", dependencies: ["ImageArguments", "Losses", "NN", "Optimizers", "Runs", "Store"],
       exclude: ["README.md"]),
@@ -52,12 +60,14 @@ let package = Package(
         "Gatys", "ImageArguments", "Losses", "Measurements", "NN", "Optimizers", "Runs", "Store",
         "TensorCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]),
+      ],
+      exclude: ["README.md"]),
     // Appends metric rows to an HDF5 store until killed: the child process of StoreTests' kill -9 test.
-    .executableTarget(name: "StoreCrashProbe", dependencies: ["Store"]),
+    .executableTarget(name: "StoreCrashProbe", dependencies: ["Store"], exclude: ["README.md"]),
 
     // Test support: naive reference kernels, gradient checks, fixture access.
     .target(name: "_TestSupport", dependencies: ["TensorCore", "Autodiff", "NN", "Store"]),
+    .testTarget(name: "SuggestionsTests", dependencies: ["Suggestions"]),
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
     .testTarget(
       name: "StoreTests", dependencies: ["Store", "StoreCrashProbe", "_TestSupport"],

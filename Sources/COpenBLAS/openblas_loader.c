@@ -18,6 +18,8 @@ typedef void (*set_int_fn)(int);
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int load_status = -1;
 static char error_text[512] = "";
+static int failure = 0;
+static const char *const library_name = "libopenblas.so.0";
 static char source[64] = "";
 static char requested[64] = "";
 static sgemm_fn sgemm_ptr;
@@ -63,19 +65,19 @@ static void choose_coretype(void) {
 
 static void *symbol(void *library, const char *name) {
   void *pointer = dlsym(library, name);
-  if (pointer == NULL && error_text[0] == '\0') {
-    snprintf(error_text, sizeof error_text, "libopenblas.so.0 has no symbol %s", name);
+  if (pointer == NULL && failure == 0) {
+    failure = 2;
+    snprintf(error_text, sizeof error_text, "%s", name);
   }
   return pointer;
 }
 
 static void load_once(void) {
   choose_coretype();
-  void *library = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
+  void *library = dlopen(library_name, RTLD_NOW | RTLD_LOCAL);
   if (library == NULL) {
-    snprintf(error_text, sizeof error_text,
-             "cannot load libopenblas.so.0 (%s); install libopenblas-dev (Scripts/setup does)",
-             dlerror());
+    failure = 1;
+    snprintf(error_text, sizeof error_text, "%s", dlerror());
     return;
   }
   sgemm_ptr = (sgemm_fn)symbol(library, "cblas_sgemm");
@@ -83,7 +85,7 @@ static void load_once(void) {
   config_ptr = (string_fn)symbol(library, "openblas_get_config");
   get_threads_ptr = (int_fn)symbol(library, "openblas_get_num_threads");
   set_threads_ptr = (set_int_fn)symbol(library, "openblas_set_num_threads");
-  if (error_text[0] != '\0') return;
+  if (failure != 0) return;
   // OpenBLAS sized its pool from OPENBLAS_NUM_THREADS / OMP_NUM_THREADS or the core count: that
   // is the process's thread count. The harness runs its own worker threads, each calling GEMMs
   // single-threaded on its own tile (no barrier spinning between small GEMMs), so OpenBLAS itself
@@ -100,6 +102,18 @@ int tnblas_load(void) {
 }
 
 const char *tnblas_error(void) { return error_text; }
+int tnblas_failure(void) { return failure; }
+const char *tnblas_library_name(void) { return library_name; }
+
+int tnblas_probe(const char *name, char *detail, size_t size) {
+  void *library = dlopen(name, RTLD_LAZY | RTLD_LOCAL);
+  if (library == NULL) {
+    snprintf(detail, size, "%s", dlerror());
+    return -1;
+  }
+  dlclose(library);
+  return 0;
+}
 const char *tnblas_corename(void) { return load_status == 0 ? corename_ptr() : ""; }
 const char *tnblas_config(void) { return load_status == 0 ? config_ptr() : ""; }
 const char *tnblas_coretype_source(void) { return source; }

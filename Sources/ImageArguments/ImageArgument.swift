@@ -1,6 +1,6 @@
 import Foundation
-import NN
 import Store
+import Suggestions
 import TensorCore
 
 /// An image named on the command line or in an experiment file: a PNG or JPEG file, or a float

@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import Suggestions
 
 extension FeatureLossTerm {
   /// A feature-loss term of registered `kind` on `layers` with `weight`, targeting `target`, from

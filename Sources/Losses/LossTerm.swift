@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import Suggestions
 
 /// Which image a feature-loss term's targets come from.
 public enum TargetImage: String, Codable, Sendable {
@@ -60,14 +61,9 @@ public struct FeatureLossTerm: Codable, Equatable, Sendable {
   /// Decodes the term's fields, then the loss's options from the same object.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
-    let kind = try container.decode(String.self, forKey: .kind)
-    guard let type = featureLossType(kind: kind) else {
-      let known = featureLossTypes.map { $0.kind }
-      let hint = closestName(to: kind, among: known).map { "; did you mean \"\($0)\"?" } ?? ""
-      throw DecodingError.dataCorruptedError(
-        forKey: .kind, in: container,
-        debugDescription: "\"\(kind)\" is not a feature loss\(hint) (known: \(known.joined(separator: ", ")))")
-    }
+    let type = try container.decodeName(
+      forKey: .kind, isNot: "a feature loss", known: featureLossTypes.map { $0.kind },
+      lookup: featureLossType(kind:))
     let decodedLayers = try container.decode([VGGLayer].self, forKey: .layers)
     var decodedWeights = [Float](repeating: 1, count: decodedLayers.count)
     if let given = try container.decodeIfPresent([Float].self, forKey: .layerWeights) {
@@ -82,7 +78,7 @@ public struct FeatureLossTerm: Codable, Equatable, Sendable {
     layers = decodedLayers
     layerWeights = decodedWeights
     weight = try container.decode(Float.self, forKey: .weight)
-    let defaultTarget: TargetImage = kind == ContentLoss.kind ? .content : .style
+    let defaultTarget: TargetImage = type.kind == ContentLoss.kind ? .content : .style
     target = try container.decodeIfPresent(TargetImage.self, forKey: .target) ?? defaultTarget
     let normalize = try container.decodeIfPresent(Bool.self, forKey: .normalizeGradients)
     normalizeGradients = normalize ?? false
@@ -130,14 +126,9 @@ public struct ImageLossTerm: Codable, Equatable, Sendable {
   /// Decodes the term's fields, then the loss's options from the same object.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
-    let kind = try container.decode(String.self, forKey: .kind)
-    guard let type = imageLossType(kind: kind) else {
-      let known = imageLossTypes.map { $0.kind }
-      let hint = closestName(to: kind, among: known).map { "; did you mean \"\($0)\"?" } ?? ""
-      throw DecodingError.dataCorruptedError(
-        forKey: .kind, in: container,
-        debugDescription: "\"\(kind)\" is not an image loss\(hint) (known: \(known.joined(separator: ", ")))")
-    }
+    let type = try container.decodeName(
+      forKey: .kind, isNot: "an image loss", known: imageLossTypes.map { $0.kind },
+      lookup: imageLossType(kind:))
     loss = try type.decoded(from: decoder)
     weight = try container.decode(Float.self, forKey: .weight)
   }

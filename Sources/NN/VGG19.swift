@@ -1,4 +1,5 @@
 import Autodiff
+import Store
 import TensorCore
 
 /// The normalised VGG-19 of Gatys et al. as a fixed texture and content descriptor.
@@ -32,26 +33,12 @@ public struct VGG19: Sendable {
     case average
   }
 
-  /// The convolution layer names in order, `preprocess` first.
-  public static let convolutionNames: [String] =
-    ["preprocess"]
-    + [(1, 2), (2, 2), (3, 4), (4, 4), (5, 4)].flatMap { block, count in
-      (1...count).map { "conv\(block)_\($0)" }
-    }
+  /// The convolution layer names in order, `preprocess` first (from `VGG19Layout`).
+  public static let convolutionNames: [String] = VGG19Layout.convolutions.map(\.name)
 
-  /// The shape `[O, I, k, k]` of each convolution's weight (bias `[O]`).
-  public static let weightShapes: [String: Shape] = {
-    var shapes: [String: Shape] = ["preprocess": [3, 3, 1, 1]]
-    let widths = [64, 128, 256, 512, 512]
-    var inputs = 3
-    for (block, count) in [(1, 2), (2, 2), (3, 4), (4, 4), (5, 4)] {
-      for index in 1...count {
-        shapes["conv\(block)_\(index)"] = [widths[block - 1], inputs, 3, 3]
-        inputs = widths[block - 1]
-      }
-    }
-    return shapes
-  }()
+  /// The shape `[O, I, k, k]` of each convolution's weight (bias `[O]`), from `VGG19Layout`.
+  public static let weightShapes: [String: Shape] = Dictionary(
+    uniqueKeysWithValues: VGG19Layout.convolutions.map { ($0.name, Shape($0.weightShape)) })
 
   struct Convolution: Sendable {
     var filter: ConvolutionFilter

@@ -1,3 +1,5 @@
+import Suggestions
+
 // swift-format-ignore: AlwaysUseLowerCamelCase
 /// A layer of VGG-19 by its paper name: `conv{b}_{i}`, `relu{b}_{i}` (blocks 1–5, layers 1–2 in
 /// blocks 1–2 and 1–4 in blocks 3–5) and `pool{b}`. The names keep the paper's spelling so that
@@ -56,44 +58,7 @@ public struct VGGLayerError: Error, CustomStringConvertible, Equatable {
 
   /// `"relu6_1" is not a VGG-19 layer; did you mean "relu5_1"?`
   public var description: String {
-    "\"\(name)\" is not a VGG-19 layer" + (suggestion.map { "; did you mean \"\($0)\"?" } ?? "")
+    "\"\(name)\" is not a VGG-19 layer" + didYouMean(suggestion)
       + " (layers: conv1_1 … conv5_4, relu1_1 … relu5_4, pool1 … pool5)"
   }
-}
-
-/// The candidate closest to `name` by edit distance, if within a third of its length (at least 2).
-/// Ties go to the candidate whose characters are nearest position by position, so `relu6_1`
-/// suggests `relu5_1`, not `relu1_1`.
-public func closestName(to name: String, among candidates: [String]) -> String? {
-  let limit = max(2, name.count / 3)
-  let lowered = name.lowercased()
-  func nearness(_ candidate: String) -> Int {
-    zip(lowered.unicodeScalars, candidate.lowercased().unicodeScalars).reduce(0) {
-      $0 + abs(Int($1.0.value) - Int($1.1.value))
-    }
-  }
-  let scored = candidates.map { ($0, editDistance(lowered, $0.lowercased()), nearness($0)) }
-  guard let best = scored.min(by: { ($0.1, $0.2) < ($1.1, $1.2) }), best.1 <= limit else {
-    return nil
-  }
-  return best.0
-}
-
-/// Levenshtein distance between two strings.
-public func editDistance(_ a: String, _ b: String) -> Int {
-  let x = Array(a)
-  let y = Array(b)
-  if x.isEmpty { return y.count }
-  if y.isEmpty { return x.count }
-  var previous = Array(0...y.count)
-  var current = [Int](repeating: 0, count: y.count + 1)
-  for i in 1...x.count {
-    current[0] = i
-    for j in 1...y.count {
-      let substitution = previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)
-      current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
-    }
-    swap(&previous, &current)
-  }
-  return previous[y.count]
 }

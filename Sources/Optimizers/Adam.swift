@@ -2,7 +2,7 @@ import Foundation
 import TensorCore
 
 /// The settings of `Adam`; the defaults are Kingma & Ba's (and torch.optim.Adam's).
-public struct AdamConfiguration: Codable, Equatable, Sendable {
+public struct AdamConfiguration: OptimizerSettings {
   /// α, the step size (texture networks: 0.1 in the paper and the official code).
   public var learningRate: Double
   /// β₁, the decay of the first-moment (mean) estimate.
@@ -22,25 +22,28 @@ public struct AdamConfiguration: Codable, Equatable, Sendable {
     self.epsilon = epsilon
   }
 
-  /// Throws `OptimizerError.invalidConfiguration` naming the first value out of range.
-  public func validate() throws(OptimizerError) {
-    func fail(_ reason: String) -> OptimizerError {
-      .invalidConfiguration(optimizer: "Adam", reason: reason)
+  /// The name in messages.
+  public static let optimizerName = "Adam"
+
+  /// Every setting out of range, as `setting: message` (empty when the settings are valid): the
+  /// one validation of Adam's settings (`validate()` and configuration files use it).
+  public func problems() -> [String] {
+    var problems: [String] = []
+    if !(learningRate.isFinite && learningRate > 0) {
+      problems.append("learningRate: must be finite and positive, got \(learningRate)")
     }
-    guard learningRate.isFinite, learningRate >= 0 else {
-      throw fail("learningRate must be finite and >= 0, got \(learningRate)")
+    if !(0..<1).contains(beta1) { problems.append("beta1: must lie in [0, 1), got \(beta1)") }
+    if !(0..<1).contains(beta2) { problems.append("beta2: must lie in [0, 1), got \(beta2)") }
+    if !(epsilon.isFinite && epsilon > 0) {
+      problems.append("epsilon: must be finite and positive, got \(epsilon)")
     }
-    guard (0..<1).contains(beta1), (0..<1).contains(beta2) else {
-      throw fail("beta1 and beta2 must lie in [0, 1), got \(beta1), \(beta2)")
-    }
-    guard epsilon.isFinite, epsilon >= 0 else {
-      throw fail("epsilon must be finite and >= 0, got \(epsilon)")
-    }
+    return problems
   }
 }
 
 /// The state of `Adam`: the step count t and, per parameter tensor, the moment estimates m and v
-/// (float32, each the shape of its parameter). A checkpoint stores it; `Adam(state:)` resumes.
+/// (float32, each the shape of its parameter), with the parameter's path. A checkpoint stores it
+/// as named tensors (`namedState`); `Adam(state:configuration:)` resumes.
 public struct AdamState: Sendable {
   /// t, the number of updates made (the bias corrections use it).
   public var stepCount: Int
@@ -48,12 +51,18 @@ public struct AdamState: Sendable {
   public var firstMoments: [Tensor]
   /// v, the biased second-moment estimates, one per parameter tensor.
   public var secondMoments: [Tensor]
+  /// The parameters' paths (`levels/0/conv1/weight`, or `0`, `1`, ... when none were given), in
+  /// the order of the moments: the names of the moments in `namedState`.
+  public var paths: [String]
 
-  /// A state with the given values.
-  public init(stepCount: Int, firstMoments: [Tensor], secondMoments: [Tensor]) {
+  /// A state with the given values; `paths` default to the indices `0`, `1`, ...
+  public init(
+    stepCount: Int, firstMoments: [Tensor], secondMoments: [Tensor], paths: [String]? = nil
+  ) {
     self.stepCount = stepCount
     self.firstMoments = firstMoments
     self.secondMoments = secondMoments
+    self.paths = paths ?? firstMoments.indices.map(String.init)
   }
 }
 
@@ -76,14 +85,28 @@ public struct Adam: Sendable {
   /// The step count and moments.
   public private(set) var state: AdamState
 
-  /// An optimiser for parameter tensors of the given shapes, with zero moments.
+  /// An optimiser for parameter tensors of the given shapes, with zero moments; the tensors'
+  /// paths are their indices `0`, `1`, ...
   public init(shapes: [Shape], configuration: AdamConfiguration = .init()) throws(OptimizerError) {
+    try self.init(
+      parameters: shapes.enumerated().map { (String($0.offset), $0.element) },
+      configuration: configuration)
+  }
+
+  /// An optimiser for the named parameter tensors `parameters` (a model's `(path, shape)` list,
+  /// in the order `step` receives them), with zero moments. Paths must be distinct.
+  public init(
+    parameters: [(path: String, shape: Shape)], configuration: AdamConfiguration = .init()
+  ) throws(OptimizerError) {
     try configuration.validate()
+    precondition(
+      Set(parameters.map(\.path)).count == parameters.count,
+      "Adam: parameter paths must be distinct, got \(parameters.map(\.path))")
     self.configuration = configuration
     learningRate = configuration.learningRate
     state = AdamState(
-      stepCount: 0, firstMoments: shapes.map { Tensor(zeros: $0) },
-      secondMoments: shapes.map { Tensor(zeros: $0) })
+      stepCount: 0, firstMoments: parameters.map { Tensor(zeros: $0.shape) },
+      secondMoments: parameters.map { Tensor(zeros: $0.shape) }, paths: parameters.map(\.path))
   }
 
   /// An optimiser that resumes from `state` (e.g. read from a checkpoint).
@@ -92,17 +115,25 @@ public struct Adam: Sendable {
   public init(state: AdamState, configuration: AdamConfiguration) throws(OptimizerError) {
     try configuration.validate()
     guard state.stepCount >= 0 else {
-      throw .stateMismatch(optimizer: "Adam", reason: "negative stepCount \(state.stepCount)")
+      throw .stateMismatch(
+        optimizer: AdamConfiguration.optimizerName,
+        reason: "negative stepCount \(state.stepCount)")
     }
     guard state.firstMoments.count == state.secondMoments.count else {
       throw .stateMismatch(
-        optimizer: "Adam",
+        optimizer: AdamConfiguration.optimizerName,
         reason: "\(state.firstMoments.count) first moments but \(state.secondMoments.count) second")
+    }
+    guard state.paths.count == state.firstMoments.count else {
+      throw .stateMismatch(
+        optimizer: AdamConfiguration.optimizerName,
+        reason: "\(state.paths.count) paths for \(state.firstMoments.count) moments")
     }
     for (i, (m, v)) in zip(state.firstMoments, state.secondMoments).enumerated()
     where m.shape != v.shape {
       throw .stateMismatch(
-        optimizer: "Adam", reason: "moments[\(i)]: first \(m.shape), second \(v.shape)")
+        optimizer: AdamConfiguration.optimizerName,
+        reason: "moments[\(i)]: first \(m.shape), second \(v.shape)")
     }
     self.configuration = configuration
     learningRate = configuration.learningRate

@@ -83,7 +83,7 @@ extension LBFGS {
     try self.init(parameters: state.parameters, configuration: configuration)
     let count = state.parameters.count
     func mismatch(_ reason: String) -> OptimizerError {
-      .stateMismatch(optimizer: "LBFGS", reason: reason)
+      .stateMismatch(optimizer: LBFGSConfiguration.optimizerName, reason: reason)
     }
     let pairs = state.steps.count
     guard state.gradientChanges.count == pairs, state.inverseCurvatures.count == pairs else {

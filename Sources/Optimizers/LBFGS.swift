@@ -81,10 +81,7 @@ public final class LBFGS {
   public func evaluate(_ objective: ObjectiveFunction) throws -> Evaluation {
     if let currentEvaluation { return currentEvaluation }
     let evaluation = try objective(parameters)
-    precondition(
-      evaluation.gradient.count == parameters.count,
-      "LBFGS: the gradient has \(evaluation.gradient.count) values, the parameters \(parameters.count)"
-    )
+    checkGradientLength(evaluation)
     evaluationCount += 1
     unreportedEvaluations += 1
     currentEvaluation = evaluation
@@ -220,15 +217,20 @@ public final class LBFGS {
     FlatVector.step(&point, from: parameters, Float(step), along: direction)
     defer { trial = point }
     let evaluation = try objective(point)
-    precondition(
-      evaluation.gradient.count == parameters.count,
-      "LBFGS: the gradient has \(evaluation.gradient.count) values, the parameters \(parameters.count)"
-    )
+    checkGradientLength(evaluation)
     evaluationCount += 1
     unreportedEvaluations += 1
     return LinePoint(
       step: step, loss: evaluation.loss, gradient: evaluation.gradient,
       derivative: FlatVector.dot(evaluation.gradient, direction))
+  }
+
+  /// The objective's gradient must have the parameters' length (a programmer error otherwise).
+  private func checkGradientLength(_ evaluation: Evaluation) {
+    precondition(
+      evaluation.gradient.count == parameters.count,
+      "LBFGS: the gradient has \(evaluation.gradient.count) values, the parameters \(parameters.count)"
+    )
   }
 
   /// torch's tests after a move: gradient tolerance and loss change (strong Wolfe only; after a

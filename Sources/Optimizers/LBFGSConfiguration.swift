@@ -12,7 +12,7 @@ public enum LineSearch: String, Codable, Equatable, Sendable, CaseIterable {
 ///
 /// The Gatys baseline (neural-style, the PyTorch reference) uses learning rate 1, history 100,
 /// no line search, and both tolerances 0 (so only an exactly zero gradient stops it early).
-public struct LBFGSConfiguration: Codable, Equatable, Sendable {
+public struct LBFGSConfiguration: OptimizerSettings {
   /// The step length t (torch `lr`): t = learningRate, scaled by min(1, 1/‖g‖₁) in the first
   /// iteration; with a line search, the search's first trial step.
   public var learningRate: Double
@@ -60,26 +60,36 @@ public struct LBFGSConfiguration: Codable, Equatable, Sendable {
     self.lineSearchToleranceChange = lineSearchToleranceChange
   }
 
-  /// Throws `OptimizerError.invalidConfiguration` naming the first value out of range.
-  public func validate() throws(OptimizerError) {
-    func fail(_ reason: String) -> OptimizerError {
-      .invalidConfiguration(optimizer: "LBFGS", reason: reason)
+  /// The name in messages.
+  public static let optimizerName = "L-BFGS"
+
+  /// Every setting out of range, as `setting: message` (empty when the settings are valid): the
+  /// one validation of L-BFGS's settings (`validate()` and configuration files use it).
+  public func problems() -> [String] {
+    var problems: [String] = []
+    if !(learningRate.isFinite && learningRate > 0) {
+      problems.append("learningRate: must be finite and positive, got \(learningRate)")
     }
-    guard learningRate.isFinite, learningRate >= 0 else {
-      throw fail("learningRate must be finite and >= 0, got \(learningRate)")
+    if historySize < 1 { problems.append("historySize: must be at least 1, got \(historySize)") }
+    let tolerances = [
+      ("toleranceGrad", toleranceGrad), ("toleranceChange", toleranceChange),
+      ("curvatureThreshold", curvatureThreshold),
+      ("lineSearchToleranceChange", lineSearchToleranceChange),
+    ]
+    for (name, value) in tolerances where !(value.isFinite && value >= 0) {
+      problems.append("\(name): must be finite and non-negative, got \(value)")
     }
-    guard historySize >= 1 else { throw fail("historySize must be >= 1, got \(historySize)") }
-    guard toleranceGrad >= 0, toleranceChange >= 0, lineSearchToleranceChange >= 0 else {
-      throw fail("tolerances must be >= 0")
+    if !(0 < sufficientDecrease && sufficientDecrease < curvatureCondition
+      && curvatureCondition < 1)
+    {
+      problems.append(
+        "sufficientDecrease, curvatureCondition: need 0 < sufficientDecrease < "
+          + "curvatureCondition < 1, got \(sufficientDecrease), \(curvatureCondition)")
     }
-    guard 0 < sufficientDecrease, sufficientDecrease < curvatureCondition, curvatureCondition < 1
-    else {
-      throw fail(
-        "need 0 < sufficientDecrease < curvatureCondition < 1, got "
-          + "\(sufficientDecrease), \(curvatureCondition)")
+    if maximumLineSearchIterations < 0 {
+      problems.append(
+        "maximumLineSearchIterations: must be non-negative, got \(maximumLineSearchIterations)")
     }
-    guard maximumLineSearchIterations >= 0 else {
-      throw fail("maximumLineSearchIterations must be >= 0, got \(maximumLineSearchIterations)")
-    }
+    return problems
   }
 }

@@ -48,19 +48,15 @@ extension VGGWeightImport {
   }
 
   /// Whether `path` already holds a conversion of the checkpoint with `sourceSHA256`: the
-  /// recorded `source_sha256` matches and every layer of `layout` is there with its shapes and
-  /// nothing else. Any problem reading the file counts as "not current".
+  /// recorded `source_sha256` matches and every layer of `VGG19Layout.convolutions` is there
+  /// with its shapes and nothing else. Any problem reading the file counts as "not current".
   public static func isCurrent(_ path: String, sourceSHA256: String) -> Bool {
     guard let file = try? HDF5File.open(path) else { return false }
     defer { try? file.close() }
     guard let root = try? file.root,
       (try? root.stringAttribute("source_sha256")) == sourceSHA256
     else { return false }
-    var expected: [String: Shape] = [:]
-    for spec in layout {
-      expected["\(spec.name)/weight"] = Shape(spec.weightShape)
-      expected["\(spec.name)/bias"] = Shape(spec.biasShape)
-    }
+    let expected = VGG19Layout.parameterShapes(of: VGG19Layout.convolutions.map(\.name))
     return (try? WeightStore.problems(expected, in: root).isEmpty) == true
   }
 

@@ -1,51 +1,28 @@
-/// One convolution of the VGG-19 weights file: its group name and the shape it must have.
-public struct VGGConvolutionSpec: Sendable, Equatable {
-  /// The HDF5 group name: `preprocess`, or `conv{block}_{index}` (paper spelling, e.g. `conv4_2`).
-  public let name: String
-  /// Input channels I of the weight `[O, I, kH, kW]`.
-  public let inputChannels: Int
-  /// Output channels O of the weight and of the bias `[O]`.
-  public let outputChannels: Int
-  /// kH = kW: 1 for `preprocess`, 3 for every VGG convolution.
-  public let kernelSize: Int
-
-  /// The weight shape `[O, I, kH, kW]`.
-  public var weightShape: [Int] { [outputChannels, inputChannels, kernelSize, kernelSize] }
-  /// The bias shape `[O]`.
-  public var biasShape: [Int] { [outputChannels] }
-}
-
 extension VGGWeightImport {
-  /// The 17 convolutions of the weights file, in forward order: a 1x1 `preprocess` (3 -> 3), then
-  /// VGG-19's 16 3x3 convolutions in five blocks of 2, 2, 4, 4, 4 layers with 64, 128, 256, 512,
-  /// 512 channels.
-  /// - Reference: Simonyan & Zisserman 2015, table 1 (configuration E);
-  ///   ../shared/reference/README.md ("Weights file").
-  public static let layout: [VGGConvolutionSpec] = {
-    var specs = [
-      VGGConvolutionSpec(name: "preprocess", inputChannels: 3, outputChannels: 3, kernelSize: 1)
-    ]
-    var channels = 3
-    for (block, (count, width)) in zip([2, 2, 4, 4, 4], [64, 128, 256, 512, 512]).enumerated() {
-      for index in 1...count {
-        specs.append(
-          VGGConvolutionSpec(
-            name: "conv\(block + 1)_\(index)", inputChannels: channels, outputChannels: width,
-            kernelSize: 3))
-        channels = width
-      }
+  /// The `nn.Sequential` indices of AdaIN's normalised VGG-19 (`vgg_normalised.pth`), in
+  /// `VGG19Layout.convolutions` order: `preprocess` is module 0; each 3x3 convolution is preceded by its
+  /// ReflectionPad2d and followed by its ReLU, and each block ends with a MaxPool2d.
+  public static let adainIndices: [Int] = {
+    var indices = [0]
+    var next = 1
+    for spec in VGG19Layout.convolutions.dropFirst() {
+      indices.append(next + 1)  // the padding comes first
+      next += 3 + (spec.isFollowedByPooling ? 1 : 0)
     }
-    return specs
+    return indices
   }()
 
-  /// The `nn.Sequential` indices of AdaIN's normalised VGG-19 (`vgg_normalised.pth`), in
-  /// `layout` order; the gaps are its ReflectionPad2d, ReLU and MaxPool layers.
-  public static let adainIndices = [0, 2, 5, 9, 12, 16, 19, 22, 25, 29, 32, 35, 38, 42, 45, 48, 51]
-
-  /// The `features.N` indices of torchvision's `vgg19` (no `preprocess`): conv1_1 ... conv5_4.
-  public static let torchvisionIndices = [
-    0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34,
-  ]
+  /// The `features.N` indices of torchvision's `vgg19` (no `preprocess`), conv1_1 ... conv5_4:
+  /// each convolution is followed by its ReLU, and each block ends with a MaxPool2d.
+  public static let torchvisionIndices: [Int] = {
+    var indices: [Int] = []
+    var next = 0
+    for spec in VGG19Layout.convolutions.dropFirst() {
+      indices.append(next)
+      next += 2 + (spec.isFollowedByPooling ? 1 : 0)
+    }
+    return indices
+  }()
 
   /// torchvision's ImageNet normalisation `(x - mean) / std` for RGB in [0, 1].
   /// - Reference: torchvision `VGG19_Weights.IMAGENET1K_V1.transforms` (ImageClassification).

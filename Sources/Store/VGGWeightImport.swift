@@ -10,7 +10,7 @@ import TensorCore
 ///   `classifier.*`, which is ignored and listed. torchvision has no `preprocess`; an exactly
 ///   equivalent 1x1 conv is synthesised from its ImageNet mean and std so that every weights file
 ///   has the same 17 layers and takes RGB in [0, 1] (see `torchvisionInputConvention`).
-/// Convolutions are matched to `layout` in increasing index order.
+/// Convolutions are matched to `VGG19Layout.convolutions` in increasing index order.
 public enum VGGWeightImport {
   /// How the checkpoint named its tensors.
   public enum KeyScheme: String, Sendable {
@@ -34,7 +34,7 @@ public enum VGGWeightImport {
 
   /// The imported network with what the weights file records about it.
   public struct Weights: Sendable {
-    /// The 17 convolutions in `layout` order.
+    /// The 17 convolutions in `VGG19Layout.convolutions` order.
     public let layers: [Layer]
     /// The key scheme found in the checkpoint.
     public let scheme: KeyScheme
@@ -89,7 +89,8 @@ public enum VGGWeightImport {
       throw CheckpointError.notVGG19(
         file: file, message: "classifier keys next to 'N.weight' keys: \(ignored.prefix(3))")
     }
-    let specs = scheme == .adainSequential ? layout : Array(layout.dropFirst())
+    let all = VGG19Layout.convolutions
+    let specs = scheme == .adainSequential ? all : Array(all.dropFirst())
     let expected = scheme == .adainSequential ? adainIndices : torchvisionIndices
     let indices = convolutions.keys.sorted()
     guard indices.count == specs.count else {

@@ -19,15 +19,21 @@ public enum WeightStore {
 
   /// Every difference between `expected` (path → shape) and the datasets under `group`:
   /// missing paths, unused paths, shape mismatches and non-numeric datasets, sorted by path.
-  public static func problems(_ expected: [String: Shape], in group: HDF5Group) throws
-    -> [WeightProblem]
-  {
+  /// Paths in `optional` may be absent; when present they must have their shape, and they are
+  /// not unused (a VGG-19 file's layers deeper than the descriptor needs).
+  public static func problems(
+    _ expected: [String: Shape], optional: [String: Shape] = [:], in group: HDF5Group
+  ) throws -> [WeightProblem] {
     let stored = Set(try group.datasetPaths())
     var problems: [WeightProblem] = []
-    for (path, shape) in expected {
-      let key = normalized(path)
+    let required = Dictionary(
+      expected.map { (normalized($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+    let candidates =
+      required.map { ($0.key, $0.value, true) }
+      + optional.map { (normalized($0.key), $0.value, false) }.filter { required[$0.0] == nil }
+    for (key, shape, required) in candidates {
       guard stored.contains(key) else {
-        problems.append(.missing(path: key, expected: shape))
+        if required { problems.append(.missing(path: key, expected: shape)) }
         continue
       }
       let info = try group.dataset(key).info()
@@ -37,20 +43,21 @@ public enum WeightStore {
         problems.append(.shapeMismatch(path: key, expected: shape, found: info.shape))
       }
     }
-    let expectedKeys = Set(expected.keys.map(normalized))
-    for path in stored.subtracting(expectedKeys) {
+    let known = Set(candidates.map(\.0))
+    for path in stored.subtracting(known) {
       problems.append(.unused(path: path, found: try group.dataset(path).info().shape))
     }
     return problems.sorted()
   }
 
   /// The tensors at the `expected` paths under `group`, as float32 (float64 and integer datasets
-  /// are converted). Throws `StoreError.verificationFailed` listing every missing path, unused
-  /// path and shape mismatch (with both shapes) when the group does not match `expected` exactly.
-  public static func load(_ expected: [String: Shape], from group: HDF5Group) throws
-    -> [String: Tensor]
-  {
-    let problems = try problems(expected, in: group)
+  /// are converted); `optional` paths are verified as `problems` says but not read. Throws
+  /// `StoreError.verificationFailed` naming the file, the group and every missing path, unused
+  /// path and shape mismatch (with both shapes) when the group does not match.
+  public static func load(
+    _ expected: [String: Shape], optional: [String: Shape] = [:], from group: HDF5Group
+  ) throws -> [String: Tensor] {
+    let problems = try problems(expected, optional: optional, in: group)
     guard problems.isEmpty else {
       throw StoreError.verificationFailed(
         file: group.file.path, group: group.path, problems: problems)

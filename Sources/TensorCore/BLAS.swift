@@ -7,34 +7,56 @@ internal import COpenBLAS
 /// does not know (4.7x slower, PLATFORM.md). The thread count is all cores unless
 /// `OPENBLAS_NUM_THREADS` / `OMP_NUM_THREADS` or `setThreads` (`--threads`) says otherwise; the
 /// harness's own worker threads each call OpenBLAS single-threaded.
+///
+/// A program calls `try BLAS.load()` at start-up, so that a missing library is one clear error
+/// (`BLASError`, naming the library and the package to install) before any work starts; every
+/// kernel loads it lazily otherwise.
 public enum BLAS {
-  /// Loads OpenBLAS if needed; stops the process with a clear message when it is missing.
-  public static func ensureLoaded() {
-    if tnblas_load() != 0 {
-      fatalError("OpenBLAS: \(String(cString: tnblas_error()))")
-    }
+  /// Loads OpenBLAS if needed (once per process, thread-safe). Call it at start-up: a failure is
+  /// thrown here, naming the library and what to install, instead of stopping the process in the
+  /// first kernel that needs a GEMM.
+  public static func load() throws(BLASError) {
+    guard tnblas_load() != 0 else { return }
+    let library = String(cString: tnblas_library_name())
+    let detail = String(cString: tnblas_error())
+    if tnblas_failure() == 2 { throw .symbolNotFound(library: library, symbol: detail) }
+    throw .libraryNotFound(library: library, reason: detail)
   }
 
-  /// Loads OpenBLAS if needed and reports a failure as an error instead of stopping.
-  public static func load() throws(BLASError) {
-    if tnblas_load() != 0 { throw BLASError(message: String(cString: tnblas_error())) }
+  /// The load error `library` would give, or nil when it opens (without loading OpenBLAS).
+  static func probe(library: String) -> BLASError? {
+    var detail = [CChar](repeating: 0, count: 512)
+    guard tnblas_probe(library, &detail, detail.count) != 0 else { return nil }
+    let reason = String(
+      decoding: detail.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return .libraryNotFound(library: library, reason: reason)
+  }
+
+  /// Loads OpenBLAS if needed. A failure here is a programmer error: the program did not call
+  /// `load()` at start-up, which reports it as an error.
+  static func requireLoaded() {
+    do {
+      try load()
+    } catch {
+      preconditionFailure("\(error) (call `try BLAS.load()` at start-up to report this as an error)")
+    }
   }
 
   /// The kernel OpenBLAS runs, e.g. "SkylakeX".
   public static var kernel: String {
-    ensureLoaded()
+    requireLoaded()
     return String(cString: tnblas_corename())
   }
 
   /// OpenBLAS's build configuration, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY ...".
   public static var configuration: String {
-    ensureLoaded()
+    requireLoaded()
     return String(cString: tnblas_config())
   }
 
   /// Where the kernel choice came from: "environment", "cpu features" or "OpenBLAS default".
   public static var kernelSource: String {
-    ensureLoaded()
+    requireLoaded()
     return String(cString: tnblas_coretype_source())
   }
 
@@ -42,7 +64,7 @@ public enum BLAS {
   /// `OMP_NUM_THREADS` or the core count. The harness's worker threads (`Parallel.threads`) start
   /// from it; each worker calls OpenBLAS single-threaded on its own tile.
   public static var defaultThreads: Int {
-    ensureLoaded()
+    requireLoaded()
     return Int(tnblas_initial_threads())
   }
 
@@ -88,17 +110,29 @@ public enum BLAS {
     alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
-    ensureLoaded()
+    requireLoaded()
     tnblas_sgemm(
       transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
       b, Int32(ldb), beta, c, Int32(ldc))
   }
 }
 
-/// OpenBLAS could not be loaded.
-public struct BLASError: Error, CustomStringConvertible {
-  /// What went wrong.
-  public var message: String
-  /// `OpenBLAS: <message>`.
-  public var description: String { "OpenBLAS: \(message)" }
+/// OpenBLAS could not be loaded: one line naming the library and what to install.
+public enum BLASError: Error, CustomStringConvertible, Equatable {
+  /// The shared library `library` did not open; `reason` is the dynamic loader's text.
+  case libraryNotFound(library: String, reason: String)
+  /// `library` opened but lacks `symbol` (not an OpenBLAS of the expected kind).
+  case symbolNotFound(library: String, symbol: String)
+
+  /// `OpenBLAS: cannot load libopenblas.so.0 (…: No such file or directory); install the Debian
+  /// package libopenblas-dev (Scripts/setup does)`.
+  public var description: String {
+    let remedy = "install the Debian package libopenblas-dev (Scripts/setup does)"
+    switch self {
+    case .libraryNotFound(let library, let reason):
+      return "OpenBLAS: cannot load \(library) (\(reason)); \(remedy)"
+    case .symbolNotFound(let library, let symbol):
+      return "OpenBLAS: \(library) has no symbol \(symbol), so it is not OpenBLAS 0.3; \(remedy)"
+    }
+  }
 }

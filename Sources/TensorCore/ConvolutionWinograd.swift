@@ -18,7 +18,9 @@
 
 /// `U = G g Gᵀ` of every 3x3 kernel of `weight` `[O, I, 3, 3]`: `[16, O, I]`.
 func winogradTransform3x3(_ weight: Tensor) -> Tensor {
-  let (o, i, _, _) = weight.shape.nchw
+  let (o, i, kh, kw) = weight.shape.nchw
+  precondition(
+    kh == 3 && kw == 3, "winogradTransform3x3: weight is \(weight.shape), expected [O, I, 3, 3]")
   let matrix = o * i
   let result = Tensor(uninitialized: [16, o, i])
   weight.withUnsafeBufferPointer { source in
@@ -51,6 +53,9 @@ func winogradTransform3x3(_ weight: Tensor) -> Tensor {
 /// The taps `[9, O, I]` of a filter stored as Winograd transforms `[16, O, I]`:
 /// `g = G⁺ U G⁺ᵀ` with the left inverse `G⁺ = [1 0 0 0; 0 1 −1 0; 0 0 0 1]` (`G⁺G = I`).
 func winogradInverse(_ transform: Tensor, outputChannels o: Int, inputChannels i: Int) -> Tensor {
+  precondition(
+    transform.shape == [16, o, i],
+    "winogradInverse: transform is \(transform.shape), expected \(Shape([16, o, i]))")
   let matrix = o * i
   let taps = Tensor(uninitialized: [9, o, i])
   transform.withUnsafeBufferPointer { source in
@@ -96,15 +101,27 @@ func winogradConvolution(
 ) -> Tensor {
   let (n, reduction, h, w) = input.shape.nchw
   let m = backward ? i : o
-  precondition(reduction == (backward ? o : i), "winogradConvolution: channel mismatch")
+  precondition(
+    transform.shape == [16, o, i],
+    "winogradConvolution: transform is \(transform.shape), expected \(Shape([16, o, i]))")
+  precondition(
+    reduction == (backward ? o : i),
+    "winogradConvolution: input \(input.shape) has \(reduction) channels; the filter "
+      + "[O \(o), I \(i)] expects \(backward ? "O (input gradient)" : "I") = \(backward ? o : i)")
   let paddedHeight = h + 2 * padding.vertical
   let paddedWidth = w + 2 * padding.horizontal
   let outputHeight = paddedHeight - 2
   let outputWidth = paddedWidth - 2
   let output = target ?? Tensor(uninitialized: [n, m, outputHeight, outputWidth])
-  precondition(output.shape == [n, m, outputHeight, outputWidth], "winogradConvolution: bad target")
+  precondition(
+    output.shape == [n, m, outputHeight, outputWidth],
+    "winogradConvolution: accumulating into \(output.shape), output is "
+      + "\(Shape([n, m, outputHeight, outputWidth]))")
   let accumulate = target != nil
-  precondition(!accumulate || activation == .identity, "winogradConvolution: accumulate with an activation")
+  precondition(
+    !accumulate || activation == .identity,
+    "winogradConvolution: accumulating into \(output.shape) with activation \(activation); "
+      + "only .identity can accumulate")
   let tilesX = (outputWidth + 1) / 2
   let tileRows = (outputHeight + 1) / 2
   let blocks = max(32, min(512, winogradWorkspaceBytes / (16 * 2 * max(m, reduction) * 4)))

@@ -13,18 +13,27 @@ public struct TensorDifference: CustomStringConvertible, Sendable {
   public var worstIndex: Int
   /// The two values at the worst element.
   public var worstPair: (actual: Float, expected: Float)
+  /// The two shapes when they differ (then every measure is infinite, so any tolerance fails).
+  public var shapeMismatch: (actual: Shape, expected: Shape)?
 
-  /// A one-line summary naming the worst element.
+  /// A one-line summary naming the worst element, or the two shapes when they differ.
   public var description: String {
-    "max |Δ| \(maxAbsolute) (rel. to max \(relativeToMax), rel. L2 \(relativeL2)) at flat index \(worstIndex): \(worstPair.actual) vs \(worstPair.expected)"
+    if let shapeMismatch {
+      return "shapes differ: \(shapeMismatch.actual) against \(shapeMismatch.expected)"
+    }
+    return "max |Δ| \(maxAbsolute) (rel. to max \(relativeToMax), rel. L2 \(relativeL2)) at flat index \(worstIndex): \(worstPair.actual) vs \(worstPair.expected)"
   }
 }
 
-/// Compares `actual` with `expected`; shapes must match.
+/// Compares `actual` with `expected`. Shapes must be equal, not only element counts: a `[C, H, W]`
+/// against a `[1, C, H, W]` or a transposed `[W, H]` is a mismatch, reported as infinite
+/// differences (so `difference(a, b).maxAbsolute < tolerance` fails) with both shapes named.
 public func difference(_ actual: Tensor, _ expected: Tensor) -> TensorDifference {
-  precondition(
-    actual.count == expected.count,
-    "difference: \(actual.shape) and \(expected.shape) have different element counts")
+  guard actual.shape == expected.shape else {
+    return TensorDifference(
+      maxAbsolute: .infinity, relativeToMax: .infinity, relativeL2: .infinity, worstIndex: 0,
+      worstPair: (.nan, .nan), shapeMismatch: (actual.shape, expected.shape))
+  }
   let a = actual.scalars
   let e = expected.scalars
   var worst = 0.0
@@ -47,5 +56,5 @@ public func difference(_ actual: Tensor, _ expected: Tensor) -> TensorDifference
     relativeToMax: largest > 0 ? worst / largest : worst,
     relativeL2: squaredReference > 0 ? (squaredError / squaredReference).squareRoot() : squaredError.squareRoot(),
     worstIndex: worstIndex,
-    worstPair: a.isEmpty ? (0, 0) : (a[worstIndex], e[worstIndex]))
+    worstPair: a.isEmpty ? (0, 0) : (a[worstIndex], e[worstIndex]), shapeMismatch: nil)
 }

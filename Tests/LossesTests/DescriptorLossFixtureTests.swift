@@ -36,6 +36,10 @@ struct DescriptorLossFixtureTests {
       image: x, features: network(x, taps: objective.taps), targets: targets, context: &context)
 
     let perLayer = try root.readTensor("\(group)/style_loss_per_layer").scalars.map(Double.init)
+    // Five style layers then one content layer, one term each; the fixture has the five style ones.
+    try #require(evaluation.terms.count == 6, "\(evaluation.terms.map(\.name))")
+    try #require(perLayer.count == 5, "\(group)/style_loss_per_layer has \(perLayer.count) values")
+    #expect(evaluation.terms.prefix(5).map(\.name).allSatisfy { $0.hasPrefix("style/") })
     for (term, expected) in zip(evaluation.terms.prefix(5), perLayer) {
       let error = abs(term.value - expected) / abs(expected)
       #expect(error < 1e-4, "\(group) \(term.name): \(term.value) vs \(expected) (relative \(error))")

@@ -56,29 +56,90 @@ import _TestSupport
     #expect(taps[.relu2_1]?.shape == [1, 128, 16, 16])
   }
 
-  @Test(.enabled(if: TestData.available(TestData.weightsPath), Comment(rawValue: TestData.skipReason("VGG-19 weights"))))
-  func loadingAFileWithoutALayerNamesTheFileAndLayer() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vgg-\(UUID())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let path = directory.appendingPathComponent("partial.h5").path
-    let source = try HDF5File.open(TestData.weightsPath)
+  /// A weights file in `directory` holding `layers` (random values of the table's shapes), with
+  /// `extra` datasets `path → shape` added or overriding.
+  func weightsFile(
+    in directory: URL, layers: [String], extra: [String: Shape] = [:]
+  ) throws -> String {
+    let path = directory.appendingPathComponent("weights-\(UUID()).h5").path
     let file = try HDF5File.create(path)
-    for name in ["preprocess", "conv1_1"] {
-      try file.root.write(try source.root.readTensor("\(name)/weight"), to: "\(name)/weight")
-      try file.root.write(try source.root.readTensor("\(name)/bias"), to: "\(name)/bias")
+    var random = RandomStream(seed: 4, name: "weights file")
+    var datasets = VGG19Layout.parameterShapes(of: layers)
+    datasets.merge(extra) { _, new in new }
+    for (name, shape) in datasets.sorted(by: { $0.key < $1.key }) {
+      try file.root.write(random.uniformTensor(shape, low: -0.1, high: 0.1), to: name)
     }
     try file.close()
-    try source.close()
-    #expect(throws: (any Error).self) { _ = try VGG19.load(from: path, deepestLayer: .relu2_1) }
-    do {
-      _ = try VGG19.load(from: path, deepestLayer: .relu2_1)
-    } catch {
-      let text = "\(error)"
-      #expect(text.hasPrefix("\(path): "))
-      #expect(text.contains("conv1_2: missing"))
-      #expect(text.contains("conv2_1: missing"))
+    return path
+  }
+
+  func temporaryDirectory() throws -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vgg-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
+  }
+
+  @Test func aPrefixOfTheNetworkLoadsToItsDepthAndMissingLayersAreNamed() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = try weightsFile(in: directory, layers: ["preprocess", "conv1_1"])
+    let network = try VGG19.load(from: path, deepestLayer: .relu1_1)
+    #expect(network.deepestLayer == .relu1_1)
+    let text = errorText { _ = try VGG19.load(from: path, deepestLayer: .relu2_1) }
+    #expect(
+      text == "\(path): /: the stored tensors do not match the model (4 problems):\n"
+        + "  conv1_2/bias: missing: model expects [64], file has no such dataset\n"
+        + "  conv1_2/weight: missing: model expects [64, 64, 3, 3], file has no such dataset\n"
+        + "  conv2_1/bias: missing: model expects [128], file has no such dataset\n"
+        + "  conv2_1/weight: missing: model expects [128, 64, 3, 3], file has no such dataset")
+  }
+
+  @Test func anExtraOrMisspeltLayerIsAnErrorNamingTheFileAndTheKey() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let misspelt = try weightsFile(
+      in: directory, layers: ["preprocess"], extra: ["conv1_l/weight": [64, 3, 3, 3], "conv1_1/bias": [64]])
+    #expect(
+      errorText { _ = try VGG19.load(from: misspelt, deepestLayer: .relu1_1) }
+        == "\(misspelt): /: the stored tensors do not match the model (2 problems):\n"
+        + "  conv1_1/weight: missing: model expects [64, 3, 3, 3], file has no such dataset\n"
+        + "  conv1_l/weight: unused: file has [64, 3, 3, 3], model has no such parameter")
+    let extra = try weightsFile(
+      in: directory, layers: VGG19.convolutionNames, extra: ["fc6/weight": [4096, 25088 / 64]])
+    #expect(
+      errorText { _ = try VGG19.load(from: extra) }
+        == "\(extra): /: the stored tensors do not match the model (1 problem):\n"
+        + "  fc6/weight: unused: file has [4096, 392], model has no such parameter")
+  }
+
+  @Test func aMisshapedLayerIsAnErrorEvenBeyondTheDepthRead() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = try weightsFile(
+      in: directory, layers: ["preprocess", "conv1_1", "conv1_2"],
+      extra: ["conv1_2/weight": [64, 64, 1, 1]])
+    #expect(
+      errorText { _ = try VGG19.load(from: path, deepestLayer: .relu1_1) }
+        == "\(path): /: the stored tensors do not match the model (1 problem):\n"
+        + "  conv1_2/weight: shape mismatch: model expects [64, 64, 3, 3], file has [64, 64, 1, 1]")
+  }
+
+  @Test func loadedWeightsAreTheFilesValues() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = try weightsFile(in: directory, layers: ["preprocess", "conv1_1"])
+    let file = try HDF5File.open(path)
+    var weights: [String: (weight: Tensor, bias: Tensor)] = [:]
+    for name in ["preprocess", "conv1_1"] {
+      weights[name] = (try file.root.readTensor("\(name)/weight"), try file.root.readTensor("\(name)/bias"))
     }
-    _ = try VGG19.load(from: path, deepestLayer: .relu1_1)
+    try file.close()
+    let loaded = try VGG19.load(from: path, deepestLayer: .relu1_1)
+    let direct = try VGG19(weights: weights, deepestLayer: .relu1_1)
+    var random = RandomStream(seed: 5, name: "image")
+    let image = Variable(random.uniformTensor([1, 3, 8, 8]))
+    let a = try #require(loaded(image, taps: [.relu1_1])[.relu1_1]).value
+    let b = try #require(direct(image, taps: [.relu1_1])[.relu1_1]).value
+    #expect(a.scalars == b.scalars)
   }
 }

@@ -1,4 +1,5 @@
 import NN
+import Store
 import Testing
 
 @Suite struct VGGLayerTests {
@@ -22,5 +23,22 @@ import Testing
     #expect(VGG19.requiredConvolutions(upTo: .pool1) == ["preprocess", "conv1_1", "conv1_2"])
     #expect(VGG19.requiredConvolutions(upTo: .relu5_1).last == "conv5_1")
     #expect(VGG19.requiredConvolutions(upTo: .relu5_1).count == 14)
+  }
+
+  /// The enum's cases and the one layer table (`VGG19Layout`) cannot drift apart: every
+  /// convolution of the table is a case followed by its ReLU, a pool follows each block's last
+  /// one, and nothing else is a case.
+  @Test func theLayerCasesFollowTheLayerTable() {
+    var expected: [String] = []
+    for spec in VGG19Layout.convolutions.dropFirst() {
+      let suffix = spec.name.dropFirst(4)
+      expected += ["conv\(suffix)", "relu\(suffix)"]
+      if spec.isFollowedByPooling { expected.append("pool\(spec.block)") }
+    }
+    #expect(VGGLayer.allCases.map(\.rawValue) == expected)
+    #expect(VGG19.convolutionNames == VGG19Layout.convolutions.map(\.name))
+    #expect(VGG19.weightShapes["conv3_1"] == [256, 128, 3, 3])
+    #expect(VGG19.weightShapes["preprocess"] == [3, 3, 1, 1])
+    #expect(VGG19.weightShapes.count == 17)
   }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import TensorCore
 import Testing
+import _TestSupport
 
 @testable import Optimizers
 
@@ -136,14 +137,18 @@ struct AdamTests {
     #expect(x.scalars == y.scalars && resumed.state.stepCount == 30)
   }
 
-  @Test("bad settings and states are rejected with the file and the reason")
+  @Test("bad settings and states are rejected, naming the optimiser and the setting")
   func rejected() {
     #expect(
       throws: OptimizerError.invalidConfiguration(
-        optimizer: "Adam", reason: "beta1 and beta2 must lie in [0, 1), got 1.0, 0.999")
+        optimizer: "Adam", problems: ["beta1: must lie in [0, 1), got 1.0"])
     ) {
       _ = try Adam(shapes: [[1]], configuration: .init(beta1: 1))
     }
+    #expect(
+      errorText { _ = try Adam(shapes: [[1]], configuration: .init(learningRate: -1, epsilon: 0)) }
+        == "Adam: invalid configuration: learningRate: must be finite and positive, got -1.0; "
+        + "epsilon: must be finite and positive, got 0.0")
     let state = AdamState(stepCount: 3, firstMoments: [Tensor(zeros: [2])], secondMoments: [])
     #expect(
       throws: OptimizerError.stateMismatch(
@@ -151,5 +156,8 @@ struct AdamTests {
     ) {
       _ = try Adam(state: state, configuration: .init())
     }
+    #expect(
+      errorText { _ = try Adam(state: state, configuration: .init()) }
+        == "Adam: saved state does not fit: 1 first moments but 0 second")
   }
 }

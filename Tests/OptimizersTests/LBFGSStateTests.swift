@@ -1,5 +1,6 @@
 import TensorCore
 import Testing
+import _TestSupport
 
 @testable import Optimizers
 
@@ -47,18 +48,19 @@ struct LBFGSStateTests {
     #expect(state.steps.count == 3)
     #expect(
       throws: OptimizerError.stateMismatch(
-        optimizer: "LBFGS", reason: "3 curvature pairs exceed historySize 2")
+        optimizer: "L-BFGS", reason: "3 curvature pairs exceed historySize 2")
     ) {
       _ = try LBFGS(state: state, configuration: .init(historySize: 2))
     }
     state.steps[1] = Tensor(zeros: [3])
     #expect(
       throws: OptimizerError.stateMismatch(
-        optimizer: "LBFGS", reason: "steps[1] has 3 values, the parameters 4")
+        optimizer: "L-BFGS", reason: "steps[1] has 3 values, the parameters 4")
     ) {
       _ = try LBFGS(state: state, configuration: .init(historySize: 5))
     }
-    let error = OptimizerError.stateMismatch(optimizer: "LBFGS", reason: "x")
-    #expect(error.description == "LBFGS.swift: saved state does not fit: x")
+    #expect(
+      errorText { _ = try LBFGS(state: state, configuration: .init(historySize: 5)) }
+        == "L-BFGS: saved state does not fit: steps[1] has 3 values, the parameters 4")
   }
 }

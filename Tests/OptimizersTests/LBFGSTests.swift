@@ -1,5 +1,6 @@
 import TensorCore
 import Testing
+import _TestSupport
 
 @testable import Optimizers
 
@@ -189,14 +190,19 @@ struct LBFGSTests {
     #expect(optimizer.iterationCount < 100)
   }
 
-  @Test("invalid settings are rejected with the file and the value")
+  @Test("invalid settings are rejected, naming the optimiser, the setting and the value")
   func invalidConfiguration() {
-    #expect(throws: OptimizerError.self) {
-      _ = try LBFGS(parameters: Tensor(zeros: [2]), configuration: .init(historySize: 0))
-    }
-    let error = OptimizerError.invalidConfiguration(
-      optimizer: "LBFGS", reason: "historySize must be >= 1, got 0")
     #expect(
-      error.description == "LBFGS.swift: invalid configuration: historySize must be >= 1, got 0")
+      errorText {
+        _ = try LBFGS(parameters: Tensor(zeros: [2]), configuration: .init(historySize: 0))
+      } == "L-BFGS: invalid configuration: historySize: must be at least 1, got 0")
+    #expect(
+      errorText {
+        _ = try LBFGS(
+          parameters: Tensor(zeros: [2]),
+          configuration: .init(toleranceGrad: -1, sufficientDecrease: 0.95))
+      } == "L-BFGS: invalid configuration: toleranceGrad: must be finite and non-negative, got "
+        + "-1.0; sufficientDecrease, curvatureCondition: need 0 < sufficientDecrease < "
+        + "curvatureCondition < 1, got 0.95, 0.9")
   }
 }

@@ -23,8 +23,8 @@ func withCheckpointDirectory<R>(_ body: (String) throws -> R) throws -> R {
       let file = try HDF5File.open(path)
       defer { try? file.close() }
       let root = try file.root
-      #expect(try root.childNames().sorted() == VGGWeightImport.layout.map(\.name).sorted())
-      #expect(try root.stringsAttribute("layers") == VGGWeightImport.layout.map(\.name))
+      #expect(try root.childNames().sorted() == VGG19Layout.convolutions.map(\.name).sorted())
+      #expect(try root.stringsAttribute("layers") == VGG19Layout.convolutions.map(\.name))
       #expect(try root.stringAttribute("input_convention") == VGGWeightImport.adainInputConvention)
       #expect(try root.stringAttribute("layout") == VGGWeightImport.layoutDescription)
       #expect(
@@ -36,7 +36,7 @@ func withCheckpointDirectory<R>(_ body: (String) throws -> R) throws -> R {
       #expect(try root.stringsAttribute("source_dtypes") == ["float32"])
       #expect(try root.stringAttribute("converter") == "test")
       #expect(try root.hasAttribute("ignored_keys") == false)
-      for (layer, spec) in zip(weights.layers, VGGWeightImport.layout) {
+      for (layer, spec) in zip(weights.layers, VGG19Layout.convolutions) {
         let group = try root.group(spec.name)
         #expect(try group.integerAttribute("torch_index") == Int64(layer.torchIndex))
         let weight = try group.dataset("weight")

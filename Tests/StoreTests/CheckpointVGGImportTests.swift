@@ -18,7 +18,7 @@ func syntheticVGGCheckpoint(
     return CheckpointTensor(dataType: dataType, shape: shape, bytes: bytes)
   }
   var tensors: [(name: String, tensor: CheckpointTensor)] = []
-  let specs = torchvision ? Array(VGGWeightImport.layout.dropFirst()) : VGGWeightImport.layout
+  let specs = torchvision ? Array(VGG19Layout.convolutions.dropFirst()) : VGG19Layout.convolutions
   let indices = torchvision ? VGGWeightImport.torchvisionIndices : VGGWeightImport.adainIndices
   for (position, (spec, index)) in zip(specs, indices).enumerated() {
     let key = torchvision ? "features.\(index)" : "\(index)"
@@ -45,7 +45,7 @@ func syntheticVGGCheckpoint(
 
 @Suite struct CheckpointVGGImportTests {
   @Test func layoutIsVGG19() {
-    let layout = VGGWeightImport.layout
+    let layout = VGG19Layout.convolutions
     #expect(
       layout.map(\.name) == ["preprocess", "conv1_1", "conv1_2", "conv2_1", "conv2_2"]
         + (1...4).map { "conv3_\($0)" } + (1...4).map { "conv4_\($0)" }
@@ -60,10 +60,33 @@ func syntheticVGGCheckpoint(
     )
   }
 
+  /// The checkpoint indices derive from the layer table; these literals are read off the two
+  /// networks' module lists (AdaIN's `vgg_normalised` nn.Sequential, torchvision's `vgg19().features`).
+  @Test func checkpointIndicesDeriveFromTheTable() {
+    #expect(
+      VGGWeightImport.adainIndices == [
+        0, 2, 5, 9, 12, 16, 19, 22, 25, 29, 32, 35, 38, 42, 45, 48, 51,
+      ])
+    #expect(
+      VGGWeightImport.torchvisionIndices == [
+        0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34,
+      ])
+    #expect(
+      VGG19Layout.convolutions.filter(\.isFollowedByPooling).map(\.name) == [
+        "conv1_2", "conv2_2", "conv3_4", "conv4_4", "conv5_4",
+      ])
+    #expect(VGG19Layout.convolution(named: "conv4_2")?.block == 4)
+    #expect(VGG19Layout.convolution(named: "conv6_1") == nil)
+    #expect(
+      VGG19Layout.parameterShapes(of: ["conv1_1", "nonsense"]) == [
+        "conv1_1/weight": [64, 3, 3, 3], "conv1_1/bias": [64],
+      ])
+  }
+
   @Test func adainKeysMapInIndexOrder() throws {
     let weights = try VGGWeightImport.weights(from: syntheticVGGCheckpoint())
     #expect(weights.scheme == .adainSequential)
-    #expect(weights.layers.map(\.name) == VGGWeightImport.layout.map(\.name))
+    #expect(weights.layers.map(\.name) == VGG19Layout.convolutions.map(\.name))
     #expect(weights.layers.map(\.torchIndex) == VGGWeightImport.adainIndices)
     #expect(weights.layers[7].weight.shape == [256, 256, 3, 3])
     #expect(weights.layers[7].weight.scalars.allSatisfy { $0 == 7 })
@@ -76,7 +99,7 @@ func syntheticVGGCheckpoint(
   @Test func torchvisionKeysGetASynthesisedPreprocess() throws {
     let weights = try VGGWeightImport.weights(from: syntheticVGGCheckpoint(torchvision: true))
     #expect(weights.scheme == .torchvisionFeatures)
-    #expect(weights.layers.map(\.name) == VGGWeightImport.layout.map(\.name))
+    #expect(weights.layers.map(\.name) == VGG19Layout.convolutions.map(\.name))
     #expect(weights.layers.map(\.torchIndex) == [-1] + VGGWeightImport.torchvisionIndices)
     #expect(weights.ignoredKeys == ["classifier.0.weight", "classifier.0.bias"])
     #expect(weights.inputConvention == VGGWeightImport.torchvisionInputConvention)
@@ -133,9 +156,9 @@ func syntheticVGGCheckpoint(
     #expect(checkpoint.tensors.count == 34)
     #expect(checkpoint.tensors.allSatisfy { $0.tensor.dataType == .float32 })
     let weights = try VGGWeightImport.weights(from: checkpoint)
-    #expect(weights.layers.map(\.name) == VGGWeightImport.layout.map(\.name))
+    #expect(weights.layers.map(\.name) == VGG19Layout.convolutions.map(\.name))
     #expect(weights.layers.map(\.torchIndex) == VGGWeightImport.adainIndices)
-    for (layer, spec) in zip(weights.layers, VGGWeightImport.layout) {
+    for (layer, spec) in zip(weights.layers, VGG19Layout.convolutions) {
       #expect(layer.weight.shape.dimensions == spec.weightShape)
       #expect(layer.bias.shape.dimensions == spec.biasShape)
     }

@@ -32,6 +32,53 @@ struct WeightStoreTests {
     }
   }
 
+  @Test("optional paths may be absent, are shape-checked when present, and are never unused")
+  func optionalPaths() throws {
+    let directory = try HDF5TestDirectory()
+    let (_, file) = try Self.makeStore(directory)
+    let group = try file.root.group("weights")
+    let required = ["conv1_1/weight": Shape([2, 3, 1, 1]), "conv1_1/bias": [2]]
+    let loaded = try WeightStore.load(
+      required, optional: ["conv1_2/weight": [4, 2, 3, 3], "conv2_1/weight": [8, 4, 3, 3]],
+      from: group)
+    #expect(loaded.keys.sorted() == ["conv1_1/bias", "conv1_1/weight"])
+    #expect(
+      try WeightStore.problems(required, optional: ["conv1_2/weight": [4, 2, 1, 1]], in: group)
+        == [.shapeMismatch(path: "conv1_2/weight", expected: [4, 2, 1, 1], found: [4, 2, 3, 3])])
+    #expect(
+      try WeightStore.problems(required, in: group)
+        == [.unused(path: "conv1_2/weight", found: [4, 2, 3, 3])])
+    // A path both required and optional is required (reported once).
+    #expect(
+      try WeightStore.problems(["x": [1]], optional: ["x": [1]], in: group).filter {
+        $0.path == "x"
+      } == [.missing(path: "x", expected: [1])])
+  }
+
+  @Test("a state of named tensors and float64 scalars round-trips exactly")
+  func stateRoundTrip() throws {
+    let directory = try HDF5TestDirectory()
+    let file = try HDF5File.create(directory.file("state.h5"))
+    let tensors = [
+      "m/levels/0/conv/weight": Tensor(shape: [2, 1, 1, 1], scalars: [0.25, -3]),
+      "v/toRGB/weight": Tensor(shape: [3], scalars: [1, 2, 3]),
+    ]
+    let scalars = ["step": 12.0, "pairs/0/inverseCurvature": 1.0 / 3.0, "previousLoss": 1e300]
+    let group = try file.root.createGroup("optimizer")
+    try WeightStore.saveState(tensors: tensors, scalars: scalars, to: group)
+    let read = try WeightStore.readState(from: group)
+    #expect(read.scalars == scalars)
+    #expect(read.tensors.mapValues(\.scalars) == tensors.mapValues(\.scalars))
+    #expect(read.tensors.mapValues(\.shape) == tensors.mapValues(\.shape))
+    try group.write(ShapedArray(shape: [2], scalars: [Int32(1), 2]), to: "indices")
+    #expect(throws: StoreError.self) { _ = try WeightStore.readState(from: group) }
+    do {
+      _ = try WeightStore.readState(from: group)
+    } catch {
+      #expect("\(error)".hasPrefix(directory.file("state.h5") + ": /optimizer/indices: holds "))
+    }
+  }
+
   @Test("each kind of problem has its own text, naming the path and both shapes")
   func problemTexts() {
     #expect(

@@ -1,13 +1,32 @@
 import Dispatch
 import Testing
-import TensorCore
 import _TestSupport
+
+@testable import TensorCore
 
 @Suite struct BLASTests {
   @Test func reportsAKernelAndThreads() {
     #expect(!BLAS.kernel.isEmpty)
     #expect(BLAS.threads >= 1)
     #expect(["environment", "cpu features", "OpenBLAS default"].contains(BLAS.kernelSource))
+  }
+
+  /// Start-up loading reports a failure as an error; the message is one line naming the library
+  /// and what to install. The failure is a real one: the dynamic loader's, for a missing library.
+  @Test func aMissingLibraryIsOneLineNamingItAndWhatToInstall() throws {
+    try BLAS.load()
+    #expect(BLAS.probe(library: "libopenblas.so.0") == nil)
+    let error = try #require(BLAS.probe(library: "libopenblas-absent.so.0"))
+    let text = "\(error)"
+    #expect(!text.contains("\n"))
+    #expect(
+      text.hasPrefix(
+        "OpenBLAS: cannot load libopenblas-absent.so.0 (libopenblas-absent.so.0: cannot open "))
+    #expect(text.hasSuffix("); install the Debian package libopenblas-dev (Scripts/setup does)"))
+    #expect(
+      "\(BLASError.symbolNotFound(library: "libopenblas.so.0", symbol: "cblas_sgemm"))"
+        == "OpenBLAS: libopenblas.so.0 has no symbol cblas_sgemm, so it is not OpenBLAS 0.3; "
+        + "install the Debian package libopenblas-dev (Scripts/setup does)")
   }
 
   /// The harness calls OpenBLAS from several threads at once (one GEMM per tile per worker);

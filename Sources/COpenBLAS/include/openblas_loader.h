@@ -8,11 +8,19 @@
 #define OPENBLAS_LOADER_H
 #include <stddef.h>
 
-/// Loads OpenBLAS once per process (thread-safe). Returns 0 on success; otherwise -1 and a message
-/// in `tnblas_error()`.
+/// Loads OpenBLAS once per process (thread-safe). Returns 0 on success; otherwise -1, with the
+/// kind of failure in `tnblas_failure()` and its detail in `tnblas_error()`.
 int tnblas_load(void);
-/// The last load error, or "" when none.
+/// Why loading failed: 0 it did not, 1 the library could not be opened (`tnblas_error()` holds
+/// dlerror's text), 2 a symbol is missing (`tnblas_error()` holds its name).
+int tnblas_failure(void);
+/// The detail of the load failure (see `tnblas_failure`), or "" when none.
 const char *tnblas_error(void);
+/// The shared library loaded: "libopenblas.so.0".
+const char *tnblas_library_name(void);
+/// Opens and closes the shared library `name` without loading OpenBLAS: 0 when it opens, else -1
+/// with dlerror's text in `detail` (at most `size` bytes). Lets tests see a real load failure.
+int tnblas_probe(const char *name, char *detail, size_t size);
 /// The kernel OpenBLAS runs ("SkylakeX", "Haswell", "Prescott", ...); "" before loading.
 const char *tnblas_corename(void);
 /// OpenBLAS's build configuration string; "" before loading.
