@@ -73,7 +73,9 @@ let package = Package(
       name: "StoreTests", dependencies: ["Store", "StoreCrashProbe", "_TestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "_TestSupport"]),
-    .testTarget(name: "NNTests", dependencies: ["NN", "_TestSupport"]),
+    .testTarget(
+      name: "NNTests", dependencies: ["NN", "Optimizers", "_TestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "LossesTests", dependencies: ["Losses", "_TestSupport"]),
     .testTarget(
       name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"],

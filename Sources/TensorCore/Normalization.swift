@@ -27,6 +27,11 @@ public struct NormalizationStatistics: Sendable {
   public var inverseStandardDeviation: [Float]
   /// Elements per group.
   public var groupSize: Int
+  /// The means and `1 / √(σ² + ε)` unrounded, for the backward pass: with few values per group
+  /// (the generator's coarse scales: 2 x 4 x 4 per channel) its result is a small residual of
+  /// large terms, and float32 rounding of these would dominate it.
+  var exactMean: [Double]
+  var exactInverseStandardDeviation: [Double]
 }
 
 private func groups(_ shape: Shape, _ grouping: NormalizationGrouping) -> (count: Int, planes: (Int) -> [Int]) {
@@ -48,51 +53,50 @@ public func normalizationForward(
   let gammas = gamma?.scalars ?? [Float](repeating: 1, count: c)
   let betas = beta?.scalars ?? [Float](repeating: 0, count: c)
   precondition(gammas.count == c && betas.count == c, "normalization: affine parameters must be [\(c)]")
-  var mean = [Float](repeating: 0, count: groupCount)
-  var variance = [Float](repeating: 0, count: groupCount)
-  var inverse = [Float](repeating: 0, count: groupCount)
+  var exactMean = [Double](repeating: 0, count: groupCount)
+  var exactVariance = [Double](repeating: 0, count: groupCount)
   let output = Tensor(uninitialized: x.shape)
   let destination = output.storage.pointer
   let groupSize = planesOf(0).count * plane
   x.withUnsafeBufferPointer { source in
     let base = source.baseAddress!
-    mean.withUnsafeMutableBufferPointer { meanBuffer in
-      variance.withUnsafeMutableBufferPointer { varianceBuffer in
-        inverse.withUnsafeMutableBufferPointer { inverseBuffer in
-          Parallel.forEach(groupCount) { range in
-            for group in range {
-              let planes = planesOf(group)
-              var total = 0.0
-              for p in planes { total += sumRange(base, p * plane, (p + 1) * plane) }
-              let mu = total / Double(groupSize)
-              var squares = 0.0
-              for p in planes {
-                for i in (p * plane)..<((p + 1) * plane) {
-                  let d = Double(base[i]) - mu
-                  squares += d * d
-                }
+    exactMean.withUnsafeMutableBufferPointer { meanBuffer in
+      exactVariance.withUnsafeMutableBufferPointer { varianceBuffer in
+        Parallel.forEach(groupCount) { range in
+          for group in range {
+            let planes = planesOf(group)
+            var total = 0.0
+            for p in planes { total += sumRange(base, p * plane, (p + 1) * plane) }
+            let mu = total / Double(groupSize)
+            var squares = 0.0
+            for p in planes {
+              for i in (p * plane)..<((p + 1) * plane) {
+                let d = Double(base[i]) - mu
+                squares += d * d
               }
-              let sigma2 = squares / Double(groupSize)
-              let invStd = 1 / (sigma2 + Double(epsilon)).squareRoot()
-              meanBuffer[group] = Float(mu)
-              varianceBuffer[group] = Float(sigma2)
-              inverseBuffer[group] = Float(invStd)
-              for p in planes {
-                let channel = p % c
-                let a = Float(invStd) * gammas[channel]
-                let b = betas[channel] - Float(mu) * a
-                for i in (p * plane)..<((p + 1) * plane) { destination[i] = base[i] * a + b }
-              }
+            }
+            let sigma2 = squares / Double(groupSize)
+            let invStd = 1 / (sigma2 + Double(epsilon)).squareRoot()
+            meanBuffer[group] = mu
+            varianceBuffer[group] = sigma2
+            for p in planes {
+              let channel = p % c
+              let a = Float(invStd) * gammas[channel]
+              let b = betas[channel] - Float(mu) * a
+              for i in (p * plane)..<((p + 1) * plane) { destination[i] = base[i] * a + b }
             }
           }
         }
       }
     }
   }
+  let exactInverse = exactVariance.map { 1 / ($0 + Double(epsilon)).squareRoot() }
   return (
     output,
     NormalizationStatistics(
-      mean: mean, variance: variance, inverseStandardDeviation: inverse, groupSize: groupSize)
+      mean: exactMean.map { Float($0) }, variance: exactVariance.map { Float($0) },
+      inverseStandardDeviation: exactInverse.map { Float($0) }, groupSize: groupSize,
+      exactMean: exactMean, exactInverseStandardDeviation: exactInverse)
   )
 }
 
@@ -120,15 +124,15 @@ public func normalizationBackward(
         planeSumDyXhat.withUnsafeMutableBufferPointer { sumDyXhat in
           Parallel.forEach(groupCount) { range in
             for group in range {
-              let mu = statistics.mean[group]
-              let invStd = statistics.inverseStandardDeviation[group]
+              let mu = statistics.exactMean[group]
+              let invStd = statistics.exactInverseStandardDeviation[group]
               for p in planesOf(group) {
                 var a = 0.0
                 var b = 0.0
                 for i in (p * plane)..<((p + 1) * plane) {
                   let g = Double(dy[i])
                   a += g
-                  b += g * Double((input[i] - mu) * invStd)
+                  b += g * ((Double(input[i]) - mu) * invStd)
                 }
                 sumDy[p] = a
                 sumDyXhat[p] = b
@@ -140,8 +144,8 @@ public func normalizationBackward(
             Parallel.forEach(groupCount) { range in
               for group in range {
                 let planes = planesOf(group)
-                let mu = statistics.mean[group]
-                let invStd = statistics.inverseStandardDeviation[group]
+                let mu = statistics.exactMean[group]
+                let invStd = statistics.exactInverseStandardDeviation[group]
                 let count = Double(statistics.groupSize)
                 // Σ over the group of dx̂ and dx̂·x̂, with dx̂ = γ[c]·dy.
                 var meanDxhat = 0.0
@@ -150,13 +154,15 @@ public func normalizationBackward(
                   meanDxhat += Double(gammas[p % c]) * sumDy[p]
                   meanDxhatXhat += Double(gammas[p % c]) * sumDyXhat[p]
                 }
-                let m1 = Float(meanDxhat / count)
-                let m2 = Float(meanDxhatXhat / count)
+                let m1 = meanDxhat / count
+                let m2 = meanDxhatXhat / count
+                // In Double: dx is a small residual of these terms when dy is nearly affine
+                // in x̂ (a loss gradient after the next layers' normalisations).
                 for p in planes {
-                  let g = gammas[p % c]
+                  let g = Double(gammas[p % c])
                   for i in (p * plane)..<((p + 1) * plane) {
-                    let xhat = (input[i] - mu) * invStd
-                    dx[i] = invStd * (g * dy[i] - m1 - xhat * m2)
+                    let xhat = (Double(input[i]) - mu) * invStd
+                    dx[i] = Float(invStd * (g * Double(dy[i]) - m1 - xhat * m2))
                   }
                 }
               }

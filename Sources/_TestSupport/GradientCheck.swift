@@ -14,6 +14,15 @@ public struct GradientCheckResult: CustomStringConvertible, Sendable {
   /// The central difference there.
   public var numeric: Double
 
+  /// A result from its parts (for checks that compare in their own way).
+  public init(name: String, relativeError: Double, worstIndex: Int, analytic: Double, numeric: Double) {
+    self.name = name
+    self.relativeError = relativeError
+    self.worstIndex = worstIndex
+    self.analytic = analytic
+    self.numeric = numeric
+  }
+
   /// `name: relative error … at [i] (analytic a, numeric n)`.
   public var description: String {
     "\(name): relative error \(relativeError) at flat index \(worstIndex) (analytic \(analytic), numeric \(numeric))"
@@ -57,22 +66,31 @@ public func checkGradients(
       minus[index].withUnsafeMutableBufferPointer { $0[element] -= step }
       numeric[element] = (objective(plus) - objective(minus)) / (2 * Double(step))
     }
-    let computed = analytic[index].scalars
-    let scale = max(numeric.map(abs).max() ?? 0, 1e-3)
-    var worst = 0.0
-    var worstIndex = 0
-    for element in 0..<numeric.count {
-      let error = abs(Double(computed[element]) - numeric[element])
-      if error > worst || error.isNaN {
-        worst = error
-        worstIndex = element
-      }
-    }
     results.append(
-      GradientCheckResult(
-        name: names[index], relativeError: worst / scale, worstIndex: worstIndex,
-        analytic: computed.isEmpty ? 0 : Double(computed[worstIndex]),
-        numeric: numeric.isEmpty ? 0 : numeric[worstIndex]))
+      gradientCheckResult(name: names[index], analytic: analytic[index].scalars, numeric: numeric))
   }
   return results
+}
+
+/// The comparison behind `checkGradients`: the largest |analytic − numeric| relative to the
+/// largest |numeric| (at least 1e-3), and where it is; for checks that perturb their inputs in
+/// their own way (layer parameters set by path).
+public func gradientCheckResult(name: String, analytic computed: [Float], numeric: [Double])
+  -> GradientCheckResult
+{
+  precondition(computed.count == numeric.count, "gradientCheckResult: \(name): counts differ")
+  let scale = max(numeric.map(abs).max() ?? 0, 1e-3)
+  var worst = 0.0
+  var worstIndex = 0
+  for element in 0..<numeric.count {
+    let error = abs(Double(computed[element]) - numeric[element])
+    if error > worst || error.isNaN {
+      worst = error
+      worstIndex = element
+    }
+  }
+  return GradientCheckResult(
+    name: name, relativeError: worst / scale, worstIndex: worstIndex,
+    analytic: computed.isEmpty ? 0 : Double(computed[worstIndex]),
+    numeric: numeric.isEmpty ? 0 : numeric[worstIndex])
 }

@@ -49,6 +49,11 @@ public enum TestData {
     sharedFolder.appendingPathComponent("reference/fixtures/gatys_reference.h5").path
   }
 
+  /// The golden gradients of the generator (`make_generator_gradients.py`).
+  public static var generatorGradientsFixturePath: String {
+    sharedFolder.appendingPathComponent("reference/fixtures/generator_gradients.h5").path
+  }
+
   /// Whether missing data must fail tests instead of skipping them.
   public static var required: Bool {
     ProcessInfo.processInfo.environment["TEXTURE_NETS_REQUIRE_DATA"] == "1"
