@@ -48,6 +48,10 @@ let package = Package(
     .target(
       name: "ImageArguments", dependencies: ["Store", "Suggestions", "TensorCore"],
       exclude: ["README.md"]),
+    // The generator's sampler (harness generate) and, next, its trainer.
+    .target(
+      name: "Training", dependencies: ["ImageArguments", "NN", "Runs", "Store", "TensorCore"],
+      exclude: ["README.md"]),
     .target(
       name: "Gatys", dependencies: ["ImageArguments", "Losses", "NN", "Optimizers", "Runs", "Store"],
       exclude: ["README.md"]),
@@ -58,7 +62,7 @@ let package = Package(
       name: "harness",
       dependencies: [
         "Gatys", "ImageArguments", "Losses", "Measurements", "NN", "Optimizers", "Runs", "Store",
-        "TensorCore",
+        "TensorCore", "Training",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       exclude: ["README.md"]),
@@ -83,6 +87,7 @@ let package = Package(
     .testTarget(name: "RunsTests", dependencies: ["Runs", "_TestSupport"]),
     .testTarget(name: "ImageArgumentsTests", dependencies: ["ImageArguments", "_TestSupport"]),
     .testTarget(name: "GatysTests", dependencies: ["Gatys", "_TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "_TestSupport"]),
     .testTarget(name: "MeasurementsTests", dependencies: ["Measurements", "_TestSupport"]),
     .testTarget(name: "HarnessTests", dependencies: ["harness", "_TestSupport"]),
   ]

@@ -137,17 +137,30 @@ public func centreCrop(_ image: Tensor, height: Int, width: Int) -> Tensor {
 }
 
 /// Images `[N, C, H, W]` scaled so the shorter side is `side`, then centre-cropped to
-/// `[N, C, side, side]`: the preprocessing of the harness's commands.
+/// `[N, C, side, side]`: the preprocessing of the harness's commands (`scaleToCoverAndCentreCrop`
+/// with a square window).
 ///
 /// The longer side becomes `⌊side · long / short⌋` (as torchvision's `Resize(side)`), scaled with
 /// `resizeImage` (area averaging when shrinking, bilinear when growing), then `centreCrop` takes
 /// the middle `side x side`. The aspect ratio is kept, so nothing is stretched.
 public func scaleShorterSideAndCentreCrop(_ image: Tensor, side: Int) -> Tensor {
+  scaleToCoverAndCentreCrop(image, height: side, width: side)
+}
+
+/// Images `[N, C, H, W]` scaled, keeping their aspect ratio, to the smallest size that covers a
+/// `height x width` window, then centre-cropped to `[N, C, height, width]`.
+///
+/// When `height / H ≥ width / W` the height becomes `height` and the width `⌊height · W / H⌋`
+/// (at least `width`); otherwise the width becomes `width` and the height `⌊width · H / W⌋`.
+/// Scaled with `resizeImage`, then `centreCrop`. Nothing is stretched.
+public func scaleToCoverAndCentreCrop(_ image: Tensor, height: Int, width: Int) -> Tensor {
   let (_, _, h, w) = image.shape.nchw
   precondition(
-    side > 0 && h > 0 && w > 0, "scaleShorterSideAndCentreCrop: side \(side), \(image.shape)")
-  let scaledHeight = h <= w ? side : max(side, side * h / w)
-  let scaledWidth = h <= w ? max(side, side * w / h) : side
+    height > 0 && width > 0 && h > 0 && w > 0,
+    "scaleToCoverAndCentreCrop: window \(height) x \(width), image \(image.shape)")
+  let heightBinds = height * w >= width * h
+  let scaledHeight = heightBinds ? height : max(height, width * h / w)
+  let scaledWidth = heightBinds ? max(width, height * w / h) : width
   let scaled = resizeImage(image, height: scaledHeight, width: scaledWidth)
-  return centreCrop(scaled, height: side, width: side)
+  return centreCrop(scaled, height: height, width: width)
 }

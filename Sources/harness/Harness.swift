@@ -40,7 +40,8 @@ struct Harness: ParsableCommand {
       """,
     version: HarnessVersion.text,
     subcommands: [
-      Info.self, GatysCommand.self, Features.self, ImportWeights.self, Inspect.self, Bench.self,
+      Info.self, GatysCommand.self, Generate.self, Features.self, ImportWeights.self,
+      ImportGenerator.self, Inspect.self, Bench.self,
       WriteSampleStore.self,
     ])
 }
