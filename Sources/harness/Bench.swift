@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import NN
 import Measurements
 import TensorCore
 
 /// `harness bench`: speed benchmarks, compared with the PyTorch reference's cases.
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Time the engine's kernels and the VGG-19 descriptor.",
+    abstract: "Time the engine's kernels, the VGG-19 descriptor, Gatys, the losses and the generator.",
     discussion: """
       Suites (run on a quiet machine: any other busy process takes one of the two cores):
         kernels     each VGG-19 convolution shape up to conv5_1 (forward, input gradient, \
@@ -18,7 +19,12 @@ struct Bench: ParsableCommand {
       per iteration and peak RSS (the reference's gatys_lbfgs_iter_<size>, rss_gatys_<size>).
         losses      one forward + backward of each feature loss (gram, meanStd, slicedWasserstein, \
       mmd) on [1, 512, 32, 32] and [1, 64, 256, 256] features (loss_<kind>_<C>x<H>); --size is unused.
-        all         kernels, descriptor, gatys and losses.
+        generator   the Texture Networks generator, fresh random weights, as bench_torch.py: \
+      one inference forward at 256x256 for K = 5 and 6, batch 1 and 16 (gen_fwd_K<K>_b<N>_256); \
+      a training forward + backward to every parameter at batch 4 (gen_fwd_bwd_K<K>_b4_256, \
+      as Scripts/bench_generator_torch.py); the peak RSS of a fresh `harness generate` of one \
+      256x256 sample (rss_generate_K<K>_b1_256).
+        all         kernels, descriptor, gatys, losses and generator.
 
       Each case is warmed up, then timed until --runs clean runs are collected; a run is clean \
       when other processes used < 5% of a core during it (as bench_torch.py). Times are the median \
@@ -28,7 +34,7 @@ struct Bench: ParsableCommand {
         python ../shared/reference/bench_torch.py --weights W.h5 --only vgg_fwd --skip-rss
       """)
 
-  @Argument(help: "Which cases: kernels, descriptor, gatys, losses or all.")
+  @Argument(help: "Which cases: kernels, descriptor, gatys, losses, generator or all.")
   var suite: String = "kernels"
 
   @Option(help: "Input size of the kernels suite (square).")
@@ -83,9 +89,9 @@ struct Bench: ParsableCommand {
       fflush(nil)
     }
     let sizeList = try numberList(sizes, option: "--sizes").map { Int($0) }
-    guard ["kernels", "descriptor", "gatys", "losses", "all"].contains(suite) else {
+    guard ["kernels", "descriptor", "gatys", "losses", "generator", "all"].contains(suite) else {
       throw ValidationError(
-        "unknown benchmark suite '\(suite)'; expected kernels, descriptor, gatys, losses or all")
+        "unknown benchmark suite '\(suite)'; expected kernels, descriptor, gatys, losses, generator or all")
     }
     if suite == "kernels" || suite == "all" {
       try KernelBenchmark(size: size, timer: timer).run(report: report)
@@ -108,6 +114,12 @@ struct Bench: ParsableCommand {
     if suite == "losses" || suite == "all" {
       LossBenchmark(timer: timer).run(report: report)
     }
+    if suite == "generator" || suite == "all" {
+      let threads = Parallel.threads
+      try GeneratorBenchmark(timer: timer).run(
+        launch: { levels in try Self.generatePeakResident(levels: levels, threads: threads) },
+        report: report)
+    }
     if let json {
       let document = BenchmarkDocument(machine: machine, records: records)
       let encoder = JSONEncoder()
@@ -119,6 +131,37 @@ struct Bench: ParsableCommand {
 }
 
 extension Bench {
+  /// The peak RSS (MiB) of a fresh `harness generate` process drawing one 256² sample from a
+  /// freshly initialised texture generator with `levels` scales (running statistics).
+  static func generatePeakResident(levels: Int, threads: Int) throws -> Double {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("harness-bench-generate-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let model = directory.appendingPathComponent("model.h5").path
+    try GeneratorModelFile.write(
+      try GeneratorBenchmark.generator(levels: levels, statistics: .running),
+      provenance: ["made by": "harness bench generator"], to: model)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    process.arguments = [
+      "generate", "--model", model, "--size", "256", "--out", directory.appendingPathComponent("out").path,
+      "--quiet", "--threads", "\(threads)",
+    ]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0,
+      let line = text.split(separator: "\n").last(where: { $0.hasPrefix(Generate.processPeakLabel) }),
+      let value = Double(line.dropFirst(Generate.processPeakLabel.count).split(separator: " ").first ?? "")
+    else {
+      throw ValidationError("harness generate exited with status \(process.terminationStatus): \(text)")
+    }
+    return value
+  }
+
   /// Runs `harness gatys --configuration FILE` in a fresh process (this executable), quietly,
   /// with `threads` worker threads, writing to `output`.
   static func runGatys(configurationFile: URL, output: URL, threads: Int) throws {

@@ -81,6 +81,9 @@ struct Generate: ParsableCommand {
   @Flag(help: "No progress line.")
   var quiet = false
 
+  /// The label of the last line: the whole process's peak RSS (VmHWM) after writing everything.
+  static let processPeakLabel = "process peak RSS:"
+
   func validate() throws {
     if size != nil && (width != nil || height != nil) {
       throw ValidationError("give --size or --width and --height, not both")
@@ -121,5 +124,6 @@ struct Generate: ParsableCommand {
           measurement.seconds, measurement.secondsPerSample, measurement.peakResidentMiB,
           measurement.peakTensorMiB))
     print("outputs: \(folder.path)")
+    print(String(format: "%@ %.1f MiB", Self.processPeakLabel as NSString, ProcessMemory.peakResidentMiB))
   }
 }
