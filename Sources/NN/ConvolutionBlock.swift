@@ -43,6 +43,13 @@ public struct ConvolutionBlock: Layer, Sendable {
 
   /// The block applied to `x`.
   public mutating func callAsFunction(_ x: Variable, mode: LayerMode) -> Variable {
+    applied(to: x, mode: mode)
+  }
+
+  /// The block applied to `x`, which it takes over: in inference mode the input's storage is freed
+  /// as soon as the first convolution has read it (the finest join's input is 8·K channels at
+  /// full size), so at most two activations of the block are alive at once.
+  public mutating func applied(to x: consuming Variable, mode: LayerMode) -> Variable {
     var y = x
     for j in 0..<3 {
       y = convolutions[j](y, mode: mode)

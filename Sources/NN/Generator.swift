@@ -129,9 +129,8 @@ public struct Generator: Sendable {
     for k in 1..<max(configuration.levels, 1) {
       let fine = branches[k](inputs[k], mode: mode)
       observe?("branch\(k)", fine)
-      let coarse = coarseNormalizations[k - 1](upsampleNearest2x(current), mode: mode)
-      current = concatenateChannels([coarse, fineNormalizations[k - 1](fine, mode: mode)])
-      current = joins[k - 1](current, mode: mode)
+      let joined = joinInput(k, coarse: current, fine: fine, mode: mode)
+      current = joins[k - 1].applied(to: consume joined, mode: mode)
       observe?("join\(k)", current)
     }
     var output = toRGB(current, mode: mode)
@@ -140,6 +139,15 @@ public struct Generator: Sendable {
       outputNormalization = normalization
     }
     return output
+  }
+
+  /// `cat(bn_coarse_k(up2(coarse)), bn_fine_k(fine))`: the input of join k. Its own function so
+  /// that the two normalised halves are freed once concatenated.
+  private mutating func joinInput(_ k: Int, coarse: Variable, fine: Variable, mode: LayerMode)
+    -> Variable
+  {
+    let upsampled = coarseNormalizations[k - 1](upsampleNearest2x(coarse), mode: mode)
+    return concatenateChannels([upsampled, fineNormalizations[k - 1](fine, mode: mode)])
   }
 
   /// Samples in inference mode (no tape; each activation freed once used): the output

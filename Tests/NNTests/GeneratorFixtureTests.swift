@@ -68,4 +68,20 @@ struct GeneratorFixtureTests {
       #expect(d.relativeToMax < Self.budget, "trace_train_bn/\(name): \(d)")
     }
   }
+
+  /// The paper's "arbitrary size" claim: weights made for 64x64 samples sample 128x96 (batch 3).
+  @Test(arguments: [GeneratorConfiguration.Mode.texture, .style])
+  func samplesAtASizeItWasNotMadeFor(_ mode: GeneratorConfiguration.Mode) throws {
+    var generator = try GeneratorReference(mode: mode).generator
+    var random = RandomStream(seed: 5, name: "generator noise")
+    let noise = try generator.configuration.drawNoise(batch: 3, height: 128, width: 96, random: &random)
+    let content = mode == .style ? random.uniformTensor([3, 3, 128, 96]) : nil
+    for statistics in BatchNormStatistics.allCases {
+      generator.samplingStatistics = statistics
+      let sample = try generator.sample(noise: noise, content: content)
+      #expect(sample.shape == [3, 3, 128, 96])
+      #expect(sample.scalars.allSatisfy { $0.isFinite })
+      #expect(Set(sample.scalars).count > 1000, "a constant sample")
+    }
+  }
 }
