@@ -29,7 +29,13 @@ let package = Package(
 
     // Swift layers, lowest first.
     .target(name: "CSystem"),
-    .target(name: "TensorCore", dependencies: ["COpenBLAS", "CSystem"]),
+    // The direct convolution's AVX-512 micro-kernels: compiled for that CPU, called by
+    // TensorCore only after a run-time check (no other target may use them).
+    .target(
+      name: "DirectConvolutionKernels",
+      swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
+    .target(
+      name: "TensorCore", dependencies: ["COpenBLAS", "CSystem", "DirectConvolutionKernels"]),
     .target(name: "Store", dependencies: ["TensorCore", "CHDF5", "CPNG", "CTurboJPEG", "CZlib"]),
     .target(name: "Autodiff", dependencies: ["TensorCore"]),
     .target(name: "NN", dependencies: ["Autodiff", "Store"]),
