@@ -32,7 +32,7 @@ let package = Package(
     // The direct convolution's AVX-512 micro-kernels: compiled for that CPU, called by
     // TensorCore only after a run-time check (no other target may use them).
     .target(
-      name: "DirectConvolutionKernels",
+      name: "DirectConvolutionKernels", exclude: ["README.md"],
       swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
     .target(
       name: "TensorCore", dependencies: ["COpenBLAS", "CSystem", "DirectConvolutionKernels"]),

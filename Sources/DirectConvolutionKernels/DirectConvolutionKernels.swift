@@ -65,12 +65,12 @@ public enum DirectConvolutionKernels {
     let blockFloats = channels * k * k * outputBlock
     withUnsafeTemporaryAllocation(of: V.self, capacity: 2 * outputBlock) { tile in
       let tile = tile.baseAddress!
-      for r in 0..<rows {
-        for block in 0..<blocks {
-          let weights = packed + block * blockFloats
-          let firstChannel = block * outputBlock
-          let valid = min(outputBlock, outputChannels - firstChannel)
-          let blockBias = bias.map { $0 + firstChannel }
+      for block in 0..<blocks {
+        let weights = packed + block * blockFloats
+        let firstChannel = block * outputBlock
+        let valid = min(outputBlock, outputChannels - firstChannel)
+        let blockBias = bias.map { $0 + firstChannel }
+        for r in 0..<rows {
           let bandRow = band + r * rowStride
           let outputRow = output + firstChannel * outputPlaneStride + r * outputRowStride
           var x = 0

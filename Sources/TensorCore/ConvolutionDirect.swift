@@ -26,6 +26,17 @@ internal import DirectConvolutionKernels
 // accumulators per pass over a tile, reduced once per tile); the partials are added in Double.
 // Derivations: doc/convolution.md.
 
+/// The choice of convolution kernels, for benchmarks and ablations.
+public enum ConvolutionDispatch {
+  /// Whether the direct small-channel kernels may be used (default true). Task-local: set it for
+  /// a scope with `ConvolutionDispatch.$allowsDirectKernels.withValue(false) { ... }`; inside,
+  /// every convolution takes the GEMM-based kernels it took before the direct ones existed.
+  @TaskLocal public static var allowsDirectKernels = true
+
+  /// Whether this CPU can run the direct kernels (they need AVX-512).
+  public static var directKernelsAvailable: Bool { DirectConvolution.isAvailable }
+}
+
 /// When the direct kernels are used, and their tiling.
 enum DirectConvolution {
   /// Whether this CPU runs the AVX-512 micro-kernels.
@@ -40,7 +51,7 @@ enum DirectConvolution {
   static func applies(inputChannels: Int, outputChannels: Int, geometry: ConvolutionGeometry)
     -> Bool
   {
-    isAvailable && geometry.stride == 1
+    isAvailable && ConvolutionDispatch.allowsDirectKernels && geometry.stride == 1
       && (geometry.kernelSize == 1 || geometry.kernelSize == 3)
       && geometry.padding == geometry.kernelSize / 2
       && inputChannels <= maximumChannels && outputChannels <= maximumChannels

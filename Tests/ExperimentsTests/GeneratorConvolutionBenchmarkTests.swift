@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+import Experiments
+
+@Suite struct GeneratorConvolutionBenchmarkTests {
+  @Test func sequenceHasTheGeneratorsConvolutionsAndFlops() {
+    let k5 = GeneratorConvolutionBenchmark.sequence(levels: 5)
+    // 5 branch blocks, 4 join blocks, the output convolution.
+    #expect(k5.count == 5 * 3 + 4 * 3 + 1)
+    let flops = k5.reduce(0) { $0 + $1.flopsPerImage }
+    // bench_torch.py's gen_flops(5, 8, 3, 256): 4.89 GFLOP.
+    #expect(abs(flops / 1e9 - 4.89) < 0.01)
+    let k6 = GeneratorConvolutionBenchmark.sequence(levels: 6).reduce(0) { $0 + $1.flopsPerImage }
+    #expect(abs(k6 / 1e9 - 7.09) < 0.01)
+  }
+
+  @Test func oldAndNewKernelsAgreeOnASmallShape() {
+    let shape = GeneratorConvolutionBenchmark.Shape(inputChannels: 8, outputChannels: 16, kernel: 3, size: 32)
+    let timing = GeneratorConvolutionBenchmark(secondsPerCase: 0).time(shape, batch: 2)
+    #expect(timing.relativeDifference < 1e-5)
+  }
+
+  /// The full old-versus-new table (several minutes): runs only with
+  /// TEXTURE_NETS_GENERATOR_CONVOLUTION_BENCHMARK set (to a path, the Markdown report is written
+  /// there), on a release build.
+  @Test(.enabled(if: ProcessInfo.processInfo.environment["TEXTURE_NETS_GENERATOR_CONVOLUTION_BENCHMARK"] != nil))
+  func generatorConvolutionBenchmarkWritesItsTable() throws {
+    let path = ProcessInfo.processInfo.environment["TEXTURE_NETS_GENERATOR_CONVOLUTION_BENCHMARK"]!
+    let report = GeneratorConvolutionBenchmark().run { print($0) }
+    try report.write(toFile: path, atomically: true, encoding: .utf8)
+    print(report)
+    #expect(report.contains("| 5 | 16 |"))
+  }
+}
