@@ -57,6 +57,9 @@ enum DirectConvolution {
       && inputChannels <= maximumChannels && outputChannels <= maximumChannels
   }
 
+  /// Pixels of a 1x1 tile (its planes are read in place).
+  static let pointwisePixels = 4096
+
   /// Floats of a forward tile's band of padded input rows: about 512 KiB (L2).
   static let bandFloats = 1 << 17
 
@@ -149,6 +152,12 @@ private func directCorrelation(
   bias: Tensor?, relu: Bool, accumulate: Bool, into output: UnsafeMutablePointer<Float>
 ) {
   let (n, c, h, w) = input.shape.nchw
+  if k == 1 && (h * w) % 32 == 0 {
+    pointwiseCorrelation(
+      input, packed: packed, outputChannels: m, bias: bias, relu: relu, accumulate: accumulate,
+      into: output)
+    return
+  }
   let p = k / 2
   let rowStride = DirectConvolution.rowStride(outputWidth: w, kernelSize: k)
   let target = max(1, DirectConvolution.bandFloats / max(1, c * rowStride) - (k - 1))
@@ -177,6 +186,38 @@ private func directCorrelation(
             biasValues.withUnsafeBufferPointer { run($0.baseAddress!) }
           } else {
             run(nil)
+          }
+        }
+      }
+    }
+  }
+}
+
+/// A 1x1 correlation needs no padding: each image's planes are read in place as rows of H·W
+/// pixels, split into tiles of `pointwisePixels` (a multiple of 32, so no read passes a plane).
+private func pointwiseCorrelation(
+  _ input: Tensor, packed: [Float], outputChannels m: Int, bias: Tensor?, relu: Bool,
+  accumulate: Bool, into output: UnsafeMutablePointer<Float>
+) {
+  let (n, c, h, w) = input.shape.nchw
+  let plane = h * w
+  let tiling = RowTiling(
+    images: n, rows: plane / 32, targetRowsPerTile: DirectConvolution.pointwisePixels / 32,
+    threads: Parallel.threads)
+  let biasValues = bias?.scalars ?? []
+  input.withUnsafeBufferPointer { source in
+    packed.withUnsafeBufferPointer { weights in
+      biasValues.withUnsafeBufferPointer { biasBuffer in
+        Parallel.forEach(tiling.tasks) { range in
+          for task in range {
+            let (image, first, count) = tiling.tile(task)
+            DirectConvolutionKernels.correlate(
+              band: source.baseAddress! + image * c * plane + first * 32, channels: c,
+              planeStride: plane, rowStride: 0, packed: weights.baseAddress!,
+              outputChannels: m, kernelSize: 1, rows: 1, width: count * 32,
+              bias: bias == nil ? nil : biasBuffer.baseAddress, relu: relu,
+              accumulate: accumulate, output: output + image * m * plane + first * 32,
+              outputPlaneStride: plane, outputRowStride: 0)
           }
         }
       }

@@ -21,7 +21,8 @@ struct DirectConvolutionCase: CustomTestStringConvertible, Sendable {
 
 /// Every padding mode, kernel 1 and 3, the generator's channel counts (3, 6, 8, 40, 48), tiny
 /// images (2x2, 4x4: circular padding wraps onto the same pixels), odd sizes, widths below,
-/// between and above the 16- and 32-column tiles, batch > 1.
+/// between and above the 16- and 32-column tiles, planes of a multiple of 32 pixels (the 1x1
+/// in-place path) and not, batch > 1.
 let directConvolutionCases: [DirectConvolutionCase] = PaddingMode.allCases.flatMap { mode in
   [1, 3].flatMap { kernel in
     [
@@ -32,6 +33,9 @@ let directConvolutionCases: [DirectConvolutionCase] = PaddingMode.allCases.flatM
       DirectConvolutionCase(batch: 1, inputChannels: 8, outputChannels: 40, height: 9, width: 37, kernel: kernel, mode: mode),
       DirectConvolutionCase(batch: 2, inputChannels: 40, outputChannels: 48, height: 6, width: 17, kernel: kernel, mode: mode),
       DirectConvolutionCase(batch: 1, inputChannels: 48, outputChannels: 3, height: 3, width: 50, kernel: kernel, mode: mode),
+      // H·W a multiple of 32: 1x1 convolutions read the planes in place.
+      DirectConvolutionCase(batch: 2, inputChannels: 48, outputChannels: 40, height: 8, width: 12, kernel: kernel, mode: mode),
+      DirectConvolutionCase(batch: 3, inputChannels: 8, outputChannels: 3, height: 16, width: 16, kernel: kernel, mode: mode),
     ]
   }
 }
