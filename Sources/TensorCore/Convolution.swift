@@ -62,7 +62,7 @@ public func convolutionBackwardInput(
     precondition(
       existing.shape == inputShape,
       "convolutionBackwardInput: accumulating into \(existing.shape), input is \(inputShape)")
-    if usesDirectKernels(filter: filter, geometry: geometry) {
+    if usesDirectKernels(filter: filter, geometry: geometry, backward: true) {
       checkBackwardInput(outputGradient, filter: filter, inputShape: inputShape, geometry: geometry)
       existing.makeUnique()
       return directConvolutionBackwardInput(
@@ -94,7 +94,7 @@ public func convolutionBackwardInput(
     return existing
   }
   checkBackwardInput(outputGradient, filter: filter, inputShape: inputShape, geometry: geometry)
-  if usesDirectKernels(filter: filter, geometry: geometry) {
+  if usesDirectKernels(filter: filter, geometry: geometry, backward: true) {
     return directConvolutionBackwardInput(
       outputGradient, filter: filter, inputShape: inputShape, geometry: geometry,
       accumulatingInto: nil)
@@ -166,10 +166,16 @@ func winogradTransform(filter: ConvolutionFilter, geometry: ConvolutionGeometry)
   return filter.winogradTransform
 }
 
-/// Whether the direct kernels compute this convolution: the shapes `DirectConvolution.applies`
-/// admits, with a filter in the taps layout (a Winograd-layout filter keeps the Winograd kernel).
-func usesDirectKernels(filter: ConvolutionFilter, geometry: ConvolutionGeometry) -> Bool {
-  filter.layout == .taps
+/// Whether the direct kernels compute this convolution (`backward`: its input gradient): the
+/// shapes `DirectConvolution.applies` admits, with a filter in the taps layout (a Winograd-layout
+/// filter keeps the Winograd kernel). The input gradient's outputs are the filter's input
+/// channels, computed 8 at a time: with fewer than 8 of them and many output channels (VGG's
+/// conv1_1, 64 → 3) the im2col GEMM does as well, so it keeps that.
+func usesDirectKernels(
+  filter: ConvolutionFilter, geometry: ConvolutionGeometry, backward: Bool = false
+) -> Bool {
+  if backward && filter.inputChannels < 8 && filter.outputChannels > 16 { return false }
+  return filter.layout == .taps
     && DirectConvolution.applies(
       inputChannels: filter.inputChannels, outputChannels: filter.outputChannels,
       geometry: geometry)

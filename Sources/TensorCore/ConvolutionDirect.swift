@@ -24,7 +24,6 @@ internal import DirectConvolutionKernels
 // Weight gradient. dW[o, i, ky, kx] = Σ_{n, y, x} dOut[n, o, y, x] · P[n, i, y + ky, x + kx]:
 // each worker sums its tiles into its own partial filter (4 output channels × 3 taps of vector
 // accumulators per pass over a tile, reduced once per tile); the partials are added in Double.
-// Derivations: doc/convolution.md.
 
 /// The choice of convolution kernels, for benchmarks and ablations.
 public enum ConvolutionDispatch {

@@ -71,6 +71,11 @@ let directConvolutionCases: [DirectConvolutionCase] = PaddingMode.allCases.flatM
     let small = ConvolutionFilter(Tensor(zeros: [8, 8, 3, 3]))
     #expect(!usesDirectKernels(filter: small, geometry: ConvolutionGeometry(kernelSize: 3, stride: 2)))
     #expect(!usesDirectKernels(filter: small, geometry: ConvolutionGeometry(kernelSize: 3, padding: 0)))
+    // VGG's conv1_1 (3 → 64): direct forward, but its input gradient (8-wide blocks of 3 outputs
+    // summing 64 channels) stays on im2col.
+    let firstVGG = ConvolutionFilter(Tensor(zeros: [64, 3, 3, 3]))
+    #expect(usesDirectKernels(filter: firstVGG, geometry: ConvolutionGeometry(kernelSize: 3)) == DirectConvolution.isAvailable)
+    #expect(!usesDirectKernels(filter: firstVGG, geometry: ConvolutionGeometry(kernelSize: 3), backward: true))
   }
 
   @Test(arguments: directConvolutionCases)
