@@ -146,7 +146,9 @@ public func convolutionBackwardFilter(
   )
   let biasGradient = sumPerChannel(outputGradient)
   let filterGradient: Tensor
-  if DirectConvolution.applies(inputChannels: c, outputChannels: dims[0], geometry: geometry) {
+  if DirectConvolution.appliesToFilterGradient(
+    inputChannels: c, outputChannels: dims[0], plane: h * w, geometry: geometry)
+  {
     filterGradient = directConvolutionFilterGradient(
       outputGradient, input: input, outputChannels: dims[0], geometry: geometry)
   } else if geometry.stride == 1 && c >= shiftedMinimumChannels {

@@ -42,8 +42,10 @@ enum DirectConvolution {
   static let isAvailable: Bool = tnblas_cpu_has_avx512() != 0
 
   /// The largest input or output channel count routed to the direct kernels. Measured on this
-  /// machine kind (Sources/Experiments/GeneratorConvolutionBenchmark.swift): they beat the GEMM
-  /// kernels up to 64 channels on 3x3 convolutions of the generator's shapes.
+  /// machine kind (GeneratorConvolutionBenchmark in Experiments, on a busy machine): they beat
+  /// the GEMM kernels on every generator shape from 8 to 48 channels at 32² and above (up to
+  /// 3-10x for 3 to 8 channels); at 64 → 64 (3x3, 256²) the gradients are faster and the
+  /// forward about even. Above 64 the GEMMs' blocking wins.
   static let maximumChannels = 64
 
   /// Whether the direct kernels compute a convolution with these channel counts and geometry.
@@ -54,6 +56,17 @@ enum DirectConvolution {
       && (geometry.kernelSize == 1 || geometry.kernelSize == 3)
       && geometry.padding == geometry.kernelSize / 2
       && inputChannels <= maximumChannels && outputChannels <= maximumChannels
+  }
+
+  /// Whether the direct kernels compute the filter gradient: as `applies`, except 1x1 filters
+  /// with fewer than 2²² multiply-adds per image (I·O·H·W), where the per-tile reductions cost
+  /// more than the GEMM (measured: 8→8 at 64², 16→16 at 32² are faster by GEMM; 8→8 at 256²,
+  /// 32→32 at 64² by the direct kernel).
+  static func appliesToFilterGradient(
+    inputChannels: Int, outputChannels: Int, plane: Int, geometry: ConvolutionGeometry
+  ) -> Bool {
+    applies(inputChannels: inputChannels, outputChannels: outputChannels, geometry: geometry)
+      && (geometry.kernelSize != 1 || inputChannels * outputChannels * plane >= 1 << 22)
   }
 
   /// Pixels of a 1x1 tile (its planes are read in place).

@@ -78,6 +78,14 @@ let directConvolutionCases: [DirectConvolutionCase] = PaddingMode.allCases.flatM
     #expect(!usesDirectKernels(filter: firstVGG, geometry: ConvolutionGeometry(kernelSize: 3), backward: true))
   }
 
+  @Test func filterGradientDispatchKeepsSmallPointwiseShapesOnGEMM() {
+    let pointwise = ConvolutionGeometry(kernelSize: 1, paddingMode: .circular)
+    #expect(!DirectConvolution.appliesToFilterGradient(inputChannels: 8, outputChannels: 8, plane: 64 * 64, geometry: pointwise))
+    #expect(DirectConvolution.appliesToFilterGradient(inputChannels: 8, outputChannels: 8, plane: 256 * 256, geometry: pointwise) == DirectConvolution.isAvailable)
+    let threeByThree = ConvolutionGeometry(kernelSize: 3, paddingMode: .circular)
+    #expect(DirectConvolution.appliesToFilterGradient(inputChannels: 8, outputChannels: 8, plane: 4, geometry: threeByThree) == DirectConvolution.isAvailable)
+  }
+
   @Test(arguments: directConvolutionCases)
   func forwardMatchesNaive(_ c: DirectConvolutionCase) {
     let (x, w, b, _) = inputs(c)
