@@ -31,8 +31,14 @@ let package = Package(
     // Each folder's README.md is documentation, not a resource: excluded so builds stay silent.
     .target(name: "CSystem"),
     .target(name: "Suggestions", exclude: ["README.md"]),
+    // The direct convolution's AVX-512 micro-kernels: compiled for that CPU, called by
+    // TensorCore only after a run-time check (no other target may use them).
     .target(
-      name: "TensorCore", dependencies: ["COpenBLAS", "CSystem"], exclude: ["README.md"]),
+      name: "DirectConvolutionKernels", exclude: ["README.md"],
+      swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
+    .target(
+      name: "TensorCore", dependencies: ["COpenBLAS", "CSystem", "DirectConvolutionKernels"],
+      exclude: ["README.md"]),
     .target(
       name: "Store", dependencies: ["TensorCore", "CHDF5", "CPNG", "CTurboJPEG", "CZlib"],
       exclude: ["README.md"]),

@@ -3,7 +3,11 @@
 //   out[n, o, y, x] = bias[o] + Σ_{i, ky, kx} W[o, i, ky, kx] · P[n, i, s·y + ky, s·x + kx]
 //
 // where P is the input padded by p on each side with the geometry's padding mode and s is the
-// stride. Two implementations share this file's entry points:
+// stride. These implementations share this file's entry points:
+//   * stride 1, kernel 1 or 3 with "same" padding, at most 64 input and output channels, on an
+//     AVX-512 CPU: direct convolution vectorised along the width (ConvolutionDirect.swift), for
+//     the generator's 3 to 48 channels, where a GEMM starves (filters in the taps layout only:
+//     the descriptor's Winograd-layout filters keep their kernel);
 //   * stride 1 with ≥ 32 input channels, or 1x1 kernels: "shifted GEMMs" (ConvolutionShifted.swift):
 //     for each tap (ky, kx), one GEMM of the tap's O × I matrix with the padded input viewed at an
 //     offset, accumulated in place: no im2col copy at all;
@@ -23,6 +27,10 @@ public func convolutionForward(
   checkConvolution(
     "convolutionForward", inputChannels: c, h: h, w: w, filter: filter, bias: bias,
     geometry: geometry)
+  if usesDirectKernels(filter: filter, geometry: geometry) {
+    return directConvolutionForward(
+      input, filter: filter, bias: bias, geometry: geometry, activation: activation)
+  }
   if let transform = winogradTransform(filter: filter, geometry: geometry) {
     return winogradConvolution(
       input, transform: transform, outputChannels: filter.outputChannels,
@@ -54,6 +62,13 @@ public func convolutionBackwardInput(
     precondition(
       existing.shape == inputShape,
       "convolutionBackwardInput: accumulating into \(existing.shape), input is \(inputShape)")
+    if usesDirectKernels(filter: filter, geometry: geometry, backward: true) {
+      checkBackwardInput(outputGradient, filter: filter, inputShape: inputShape, geometry: geometry)
+      existing.makeUnique()
+      return directConvolutionBackwardInput(
+        outputGradient, filter: filter, inputShape: inputShape, geometry: geometry,
+        accumulatingInto: existing)
+    }
     if let transform = winogradTransform(filter: filter, geometry: geometry),
       geometry.paddingMode == .zero
     {
@@ -78,15 +93,12 @@ public func convolutionBackwardInput(
         outputGradient, filter: filter, inputShape: inputShape, geometry: geometry))
     return existing
   }
-  let (n, c, h, w) = inputShape.nchw
-  checkConvolution(
-    "convolutionBackwardInput", inputChannels: c, h: h, w: w, filter: filter, bias: nil,
-    geometry: geometry)
-  let expected: Shape = [n, filter.outputChannels, geometry.outputSize(h), geometry.outputSize(w)]
-  precondition(
-    outputGradient.shape == expected,
-    "convolutionBackwardInput: output gradient has shape \(outputGradient.shape), expected \(expected)"
-  )
+  checkBackwardInput(outputGradient, filter: filter, inputShape: inputShape, geometry: geometry)
+  if usesDirectKernels(filter: filter, geometry: geometry, backward: true) {
+    return directConvolutionBackwardInput(
+      outputGradient, filter: filter, inputShape: inputShape, geometry: geometry,
+      accumulatingInto: nil)
+  }
   if let transform = winogradTransform(filter: filter, geometry: geometry) {
     let p = geometry.padding
     let zero = geometry.paddingMode == .zero
@@ -134,7 +146,12 @@ public func convolutionBackwardFilter(
   )
   let biasGradient = sumPerChannel(outputGradient)
   let filterGradient: Tensor
-  if geometry.stride == 1 && c >= shiftedMinimumChannels {
+  if DirectConvolution.appliesToFilterGradient(
+    inputChannels: c, outputChannels: dims[0], plane: h * w, geometry: geometry)
+  {
+    filterGradient = directConvolutionFilterGradient(
+      outputGradient, input: input, outputChannels: dims[0], geometry: geometry)
+  } else if geometry.stride == 1 && c >= shiftedMinimumChannels {
     filterGradient = shiftedConvolutionFilterGradient(
       outputGradient, input: input, outputChannels: dims[0], geometry: geometry)
   } else {
@@ -151,12 +168,42 @@ func winogradTransform(filter: ConvolutionFilter, geometry: ConvolutionGeometry)
   return filter.winogradTransform
 }
 
+/// Whether the direct kernels compute this convolution (`backward`: its input gradient): the
+/// shapes `DirectConvolution.applies` admits, with a filter in the taps layout (a Winograd-layout
+/// filter keeps the Winograd kernel). The input gradient's outputs are the filter's input
+/// channels, computed 8 at a time: with fewer than 8 of them and many output channels (VGG's
+/// conv1_1, 64 → 3) the im2col GEMM does as well, so it keeps that.
+func usesDirectKernels(
+  filter: ConvolutionFilter, geometry: ConvolutionGeometry, backward: Bool = false
+) -> Bool {
+  if backward && filter.inputChannels < 8 && filter.outputChannels > 16 { return false }
+  return filter.layout == .taps
+    && DirectConvolution.applies(
+      inputChannels: filter.inputChannels, outputChannels: filter.outputChannels,
+      geometry: geometry)
+}
+
 /// Input channels from which the shifted-GEMM kernels beat im2col (K = I per GEMM).
 let shiftedMinimumChannels = 32
 
 func usesShiftedGEMMs(filter: ConvolutionFilter, geometry: ConvolutionGeometry) -> Bool {
   geometry.stride == 1
     && (filter.inputChannels >= shiftedMinimumChannels || geometry.kernelSize == 1)
+}
+
+private func checkBackwardInput(
+  _ outputGradient: Tensor, filter: ConvolutionFilter, inputShape: Shape,
+  geometry: ConvolutionGeometry
+) {
+  let (n, c, h, w) = inputShape.nchw
+  checkConvolution(
+    "convolutionBackwardInput", inputChannels: c, h: h, w: w, filter: filter, bias: nil,
+    geometry: geometry)
+  let expected: Shape = [n, filter.outputChannels, geometry.outputSize(h), geometry.outputSize(w)]
+  precondition(
+    outputGradient.shape == expected,
+    "convolutionBackwardInput: output gradient has shape \(outputGradient.shape), expected \(expected)"
+  )
 }
 
 private func checkConvolution(

@@ -24,6 +24,9 @@ struct Bench: ParsableCommand {
       a training forward + backward to every parameter at batch 4 (gen_fwd_bwd_K<K>_b4_256, \
       as Scripts/bench_generator_torch.py); the peak RSS of a fresh `harness generate` of one \
       256x256 sample (rss_generate_K<K>_b1_256).
+        generator-layers  each of the generator's convolutions (K = 5 and 6, 256x256, batch \
+      1, 4, 16): forward, input and weight gradient, GEMM-based kernels against the direct \
+      small-channel kernels, GFLOP/s, as a markdown table (minutes; not part of all).
         all         kernels, descriptor, gatys, losses and generator.
 
       Each case is warmed up, then timed until --runs clean runs are collected; a run is clean \
@@ -89,9 +92,9 @@ struct Bench: ParsableCommand {
       fflush(nil)
     }
     let sizeList = try numberList(sizes, option: "--sizes").map { Int($0) }
-    guard ["kernels", "descriptor", "gatys", "losses", "generator", "all"].contains(suite) else {
+    guard ["kernels", "descriptor", "gatys", "losses", "generator", "generator-layers", "all"].contains(suite) else {
       throw ValidationError(
-        "unknown benchmark suite '\(suite)'; expected kernels, descriptor, gatys, losses, generator or all")
+        "unknown benchmark suite '\(suite)'; expected kernels, descriptor, gatys, losses, generator, generator-layers or all")
     }
     if suite == "kernels" || suite == "all" {
       try KernelBenchmark(size: size, timer: timer).run(report: report)
@@ -113,6 +116,10 @@ struct Bench: ParsableCommand {
     }
     if suite == "losses" || suite == "all" {
       LossBenchmark(timer: timer).run(report: report)
+    }
+    if suite == "generator-layers" {
+      let table = GeneratorConvolutionBenchmark().run { print($0) }
+      print(table)
     }
     if suite == "generator" || suite == "all" {
       let threads = Parallel.threads

@@ -68,64 +68,89 @@ let winogradCases: [ConvolutionCase] =
 
   @Test(arguments: convolutionCases)
   func forwardMatchesNaive(_ c: ConvolutionCase) {
-    let (x, w, b, _) = inputs(c)
-    let fast = convolutionForward(x, filter: ConvolutionFilter(w), bias: b, geometry: c.geometry)
-    let naive = NaiveConvolution.forward(x, weight: w, bias: b, geometry: c.geometry)
-    #expect(fast.shape == naive.shape)
-    let d = difference(fast, naive)
-    #expect(d.relativeToMax < tolerance, "forward \(c.testDescription): \(d)")
+    // The GEMM-based kernels, and whatever the dispatch picks (the direct kernels where they apply).
+    for direct in [false, true] {
+      ConvolutionDispatch.$allowsDirectKernels.withValue(direct) {
+        let (x, w, b, _) = inputs(c)
+        let fast = convolutionForward(x, filter: ConvolutionFilter(w), bias: b, geometry: c.geometry)
+        let naive = NaiveConvolution.forward(x, weight: w, bias: b, geometry: c.geometry)
+        #expect(fast.shape == naive.shape)
+        let d = difference(fast, naive)
+        #expect(d.relativeToMax < tolerance, "forward \(c.testDescription), direct kernels allowed \(direct): \(d)")
+      }
+    }
   }
 
   @Test(arguments: convolutionCases)
   func fusedReLUMatchesNaive(_ c: ConvolutionCase) {
-    let (x, w, b, _) = inputs(c)
-    let fast = convolutionForward(
-      x, filter: ConvolutionFilter(w), bias: b, geometry: c.geometry, activation: .relu)
-    var naive = NaiveConvolution.forward(x, weight: w, bias: b, geometry: c.geometry)
-    naive.withUnsafeMutableBufferPointer { values in
-      for i in values.indices { values[i] = max(values[i], 0) }
+    // The GEMM-based kernels, and whatever the dispatch picks (the direct kernels where they apply).
+    for direct in [false, true] {
+      ConvolutionDispatch.$allowsDirectKernels.withValue(direct) {
+        let (x, w, b, _) = inputs(c)
+        let fast = convolutionForward(
+          x, filter: ConvolutionFilter(w), bias: b, geometry: c.geometry, activation: .relu)
+        var naive = NaiveConvolution.forward(x, weight: w, bias: b, geometry: c.geometry)
+        naive.withUnsafeMutableBufferPointer { values in
+          for i in values.indices { values[i] = max(values[i], 0) }
+        }
+        let d = difference(fast, naive)
+        #expect(d.relativeToMax < tolerance, "relu forward \(c.testDescription), direct kernels allowed \(direct): \(d)")
+      }
     }
-    let d = difference(fast, naive)
-    #expect(d.relativeToMax < tolerance, "relu forward \(c.testDescription): \(d)")
   }
 
   @Test(arguments: convolutionCases)
   func inputGradientMatchesNaive(_ c: ConvolutionCase) {
-    let (x, w, _, dOut) = inputs(c)
-    let fast = convolutionBackwardInput(
-      dOut, filter: ConvolutionFilter(w), inputShape: x.shape, geometry: c.geometry)
-    let naive = NaiveConvolution.backwardInput(
-      dOut, weight: w, inputShape: x.shape, geometry: c.geometry)
-    let d = difference(fast, naive)
-    #expect(d.relativeToMax < tolerance, "input gradient \(c.testDescription): \(d)")
+    // The GEMM-based kernels, and whatever the dispatch picks (the direct kernels where they apply).
+    for direct in [false, true] {
+      ConvolutionDispatch.$allowsDirectKernels.withValue(direct) {
+        let (x, w, _, dOut) = inputs(c)
+        let fast = convolutionBackwardInput(
+          dOut, filter: ConvolutionFilter(w), inputShape: x.shape, geometry: c.geometry)
+        let naive = NaiveConvolution.backwardInput(
+          dOut, weight: w, inputShape: x.shape, geometry: c.geometry)
+        let d = difference(fast, naive)
+        #expect(d.relativeToMax < tolerance, "input gradient \(c.testDescription), direct kernels allowed \(direct): \(d)")
+      }
+    }
   }
 
   @Test(arguments: convolutionCases)
   func filterGradientMatchesNaive(_ c: ConvolutionCase) {
-    let (x, w, _, dOut) = inputs(c)
-    let fast = convolutionBackwardFilter(dOut, input: x, filterShape: w.shape, geometry: c.geometry)
-    let naive = NaiveConvolution.backwardFilter(
-      dOut, input: x, filterShape: w.shape, geometry: c.geometry)
-    let dw = difference(fast.filter, naive.filter)
-    let db = difference(fast.bias, naive.bias)
-    #expect(dw.relativeToMax < tolerance, "filter gradient \(c.testDescription): \(dw)")
-    #expect(db.relativeToMax < tolerance, "bias gradient \(c.testDescription): \(db)")
+    // The GEMM-based kernels, and whatever the dispatch picks (the direct kernels where they apply).
+    for direct in [false, true] {
+      ConvolutionDispatch.$allowsDirectKernels.withValue(direct) {
+        let (x, w, _, dOut) = inputs(c)
+        let fast = convolutionBackwardFilter(dOut, input: x, filterShape: w.shape, geometry: c.geometry)
+        let naive = NaiveConvolution.backwardFilter(
+          dOut, input: x, filterShape: w.shape, geometry: c.geometry)
+        let dw = difference(fast.filter, naive.filter)
+        let db = difference(fast.bias, naive.bias)
+        #expect(dw.relativeToMax < tolerance, "filter gradient \(c.testDescription), direct kernels allowed \(direct): \(dw)")
+        #expect(db.relativeToMax < tolerance, "bias gradient \(c.testDescription), direct kernels allowed \(direct): \(db)")
+      }
+    }
   }
 
   @Test(arguments: convolutionCases)
   func inputGradientAccumulatesIntoAnExistingOne(_ c: ConvolutionCase) {
-    let (x, w, _, dOut) = inputs(c)
-    var random = RandomStream(seed: 8, name: "existing")
-    let existing = random.uniformTensor(x.shape)
-    let shared = existing
-    let sum = convolutionBackwardInput(
-      dOut, filter: ConvolutionFilter(w), inputShape: x.shape, geometry: c.geometry,
-      accumulatingInto: existing)
-    let naive = NaiveConvolution.backwardInput(dOut, weight: w, inputShape: x.shape, geometry: c.geometry)
-    let d = difference(sum, naive + shared)
-    #expect(d.relativeToMax < tolerance, "accumulated input gradient \(c.testDescription): \(d)")
-    // A tensor sharing the storage is not written through (copy on write).
-    #expect(shared.scalars == existing.scalars)
+    // The GEMM-based kernels, and whatever the dispatch picks (the direct kernels where they apply).
+    for direct in [false, true] {
+      ConvolutionDispatch.$allowsDirectKernels.withValue(direct) {
+        let (x, w, _, dOut) = inputs(c)
+        var random = RandomStream(seed: 8, name: "existing")
+        let existing = random.uniformTensor(x.shape)
+        let shared = existing
+        let sum = convolutionBackwardInput(
+          dOut, filter: ConvolutionFilter(w), inputShape: x.shape, geometry: c.geometry,
+          accumulatingInto: existing)
+        let naive = NaiveConvolution.backwardInput(dOut, weight: w, inputShape: x.shape, geometry: c.geometry)
+        let d = difference(sum, naive + shared)
+        #expect(d.relativeToMax < tolerance, "accumulated input gradient \(c.testDescription), direct kernels allowed \(direct): \(d)")
+        // A tensor sharing the storage is not written through (copy on write).
+        #expect(shared.scalars == existing.scalars)
+      }
+    }
   }
 
   @Test(arguments: winogradCases)
