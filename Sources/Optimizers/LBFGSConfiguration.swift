@@ -66,10 +66,7 @@ public struct LBFGSConfiguration: OptimizerSettings {
   /// Every setting out of range, as `setting: message` (empty when the settings are valid): the
   /// one validation of L-BFGS's settings (`validate()` and configuration files use it).
   public func problems() -> [String] {
-    var problems: [String] = []
-    if !(learningRate.isFinite && learningRate > 0) {
-      problems.append("learningRate: must be finite and positive, got \(learningRate)")
-    }
+    var problems = [Self.positiveProblem("learningRate", learningRate)].compactMap { $0 }
     if historySize < 1 { problems.append("historySize: must be at least 1, got \(historySize)") }
     let tolerances = [
       ("toleranceGrad", toleranceGrad), ("toleranceChange", toleranceChange),

@@ -23,6 +23,27 @@ import _TestSupport
     #expect(output.standardOutput.contains("Haswell (chosen by: environment)"))
   }
 
+  /// The dynamic loader finds a shared library that is not OpenBLAS under OpenBLAS's name first
+  /// (zlib, which this process has loaded, via LD_LIBRARY_PATH): the harness stops at start-up
+  /// with one line naming the library and what to install, and exit status 1.
+  @Test func aLibraryThatIsNotOpenBLASIsOneErrorAtStartUp() throws {
+    let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
+    let zlib = try #require(
+      maps.split(separator: "\n").compactMap { line in line.split(separator: " ").last.map(String.init) }
+        .first { ($0 as NSString).lastPathComponent.hasPrefix("libz.so") },
+      "zlib is not mapped into the test process")
+    let directory = try TemporaryDirectory()
+    try FileManager.default.createSymbolicLink(
+      atPath: directory.file("libopenblas.so.0"), withDestinationPath: zlib)
+    let output = try HarnessProcess.run(["info"], environment: ["LD_LIBRARY_PATH": directory.path])
+    #expect(output.status == 1)
+    #expect(output.standardOutput.isEmpty)
+    #expect(
+      output.standardError
+        == "error: OpenBLAS: libopenblas.so.0 has no symbol cblas_sgemm, so it is not OpenBLAS 0.3; "
+        + "install the Debian package libopenblas-dev (Scripts/setup does)\n")
+  }
+
   @Test func unknownCommandsFail() throws {
     let output = try HarnessProcess.run(["frobnicate"])
     #expect(output.status != 0)
