@@ -70,8 +70,11 @@ import _TestSupport
     let optimizer = try file.root.group("optimizer")
     #expect(try optimizer.stringAttribute("kind") == "adam")
     let state = try WeightStore.readState(from: optimizer)
-    #expect(Set(state.tensors.keys) == ["image", "m/image", "v/image"])
-    #expect(state.scalars == ["step": 2, "evaluationCount": 2])
+    // Two steps; three evaluations (each iterate's loss is logged), the last one cached.
+    #expect(Set(state.tensors.keys) == ["image", "m/image", "v/image", "evaluation/gradient"])
+    #expect(Set(state.scalars.keys) == ["step", "evaluationCount", "evaluation/loss"])
+    #expect(state.scalars["step"] == 2 && state.scalars["evaluationCount"] == 3)
+    #expect(state.scalars["evaluation/loss"] == (try file.root.doublesAttribute("last_loss")).first)
     #expect(state.tensors["m/image"]?.shape == [1, 3, 16, 16])
     let store = try HDF5File.open(output.appendingPathComponent("store.h5").path)
     #expect(state.tensors["image"]?.scalars == (try store.root.readTensor("result/image")).scalars)
