@@ -8,13 +8,17 @@ import TensorCore
 /// --resume DIR`), written atomically to `DIR/checkpoint.h5` every `checkpointEvery` iterations
 /// and when the run is interrupted.
 ///
-/// Layout: `/optimizer/...` (the L-BFGS state: parameters, direction, each curvature pair
-/// `steps/<i>` and `gradient_changes/<i>`, previous gradient, the cached evaluation, with scalars
-/// as attributes; or Adam's image, moments and step count), and root attributes `iteration`,
-/// `elapsed_seconds`, `initial_loss`, `last_loss`, `losses_stream` (the loss stream's state, so
-/// random losses draw what they would have drawn), `reached_loss_at_iteration`,
-/// `reached_loss_after_seconds`, `optimizer`, `format`. Uncompressed (at 512² the L-BFGS history
-/// alone is 600 MiB; writing it takes about a second).
+/// Layout: group `/optimizer` holds the optimiser's state as named values
+/// (`WeightStore.saveState`: float32 tensors and float64 scalars of shape [], each a dataset at
+/// its path) with attribute `kind` (`lbfgs` or `adam`). L-BFGS: `LBFGSState.namedState`
+/// (`parameters`, the image; `direction`; `pairs/<i>/step`, `pairs/<i>/gradientChange`,
+/// `pairs/<i>/inverseCurvature`; `previousGradient`; the cached evaluation `evaluation/gradient`
+/// and `evaluation/loss`; counts and step lengths). Adam: `AdamState.namedState` for the one
+/// parameter `image` (`step`, `m/image`, `v/image`) plus `image`, `evaluationCount` and the cached
+/// evaluation. Root attributes: `iteration`, `elapsed_seconds`, `initial_loss`, `last_loss`,
+/// `losses_stream` (the loss stream's state, so random losses draw what they would have drawn),
+/// `reached_loss_at_iteration`, `reached_loss_after_seconds`, `format`. Uncompressed (at 512²
+/// the L-BFGS history alone is 600 MiB; writing it takes about a second).
 struct GatysCheckpoint {
   /// Where the loop stood.
   var position: LoopPosition
@@ -23,7 +27,7 @@ struct GatysCheckpoint {
   /// The optimiser.
   var optimizer: ImageOptimizer.State
 
-  static let format = "texture-nets-harness gatys checkpoint, version 1"
+  static let format = "texture-nets-harness gatys checkpoint, version 2"
 
   /// The checkpoint's file name in a run folder.
   static let fileName = "checkpoint.h5"

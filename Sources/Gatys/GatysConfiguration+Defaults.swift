@@ -28,14 +28,15 @@ extension GatysConfiguration {
     public static let randomInitialization = GatysInitialization.random(distribution: .uniform, scale: 1)
     /// Iterations of the optimiser.
     public static let iterations = 1000
-    /// The optimiser.
-    public static let optimizerKind = GatysOptimizer.Kind.lbfgs
-    /// L-BFGS's history (torch's default; neural-style's `-lbfgs_num_correction 0`).
-    public static let historySize = 100
-    /// Adam's β₁, β₂ and ε (Kingma and Ba 2015).
-    public static let beta1 = 0.9
-    public static let beta2 = 0.999
-    public static let epsilon = 1e-8
+    /// The optimiser (neural-style's).
+    public static let optimizerKind = OptimizerConfiguration.Kind.lbfgs
+    /// L-BFGS as neural-style runs it: step length 1 (torch's `lr`), history 100 (torch's
+    /// default; neural-style's `-lbfgs_num_correction 0`), no line search, and both tolerances 0,
+    /// so only an exactly zero gradient stops it before `iterations` (torch's other defaults).
+    public static let lbfgs = LBFGSConfiguration(
+      learningRate: 1, historySize: 100, toleranceGrad: 0, toleranceChange: 0, lineSearch: .none)
+    /// Adam with learning rate 0.02 and Kingma and Ba's β₁ 0.9, β₂ 0.999, ε 1e-8.
+    public static let adam = AdamConfiguration(learningRate: 0.02)
     /// Progress line, intermediate image and checkpoint intervals, in iterations.
     public static let printEvery = 10
     public static let saveEvery = 100
@@ -45,9 +46,20 @@ extension GatysConfiguration {
     /// Where runs go by default: `results/gatys/<UTC time>`.
     public static let outputRoot = "results/gatys"
 
-    /// The step length: L-BFGS 1 (torch's `lr`, neural-style's), Adam 0.02.
-    public static func learningRate(for kind: GatysOptimizer.Kind) -> Double {
-      kind == .lbfgs ? 1 : 0.02
+    /// The optimiser `kind` with its defaults (`lbfgs` or `adam`), at `learningRate` when given.
+    public static func optimizer(
+      _ kind: OptimizerConfiguration.Kind, learningRate: Double? = nil
+    ) -> OptimizerConfiguration {
+      switch kind {
+      case .lbfgs:
+        var settings = lbfgs
+        settings.learningRate = learningRate ?? settings.learningRate
+        return .lbfgs(settings)
+      case .adam:
+        var settings = adam
+        settings.learningRate = learningRate ?? settings.learningRate
+        return .adam(settings)
+      }
     }
 
     /// A new run's output folder, `results/gatys/yyyyMMddTHHmmssZ` (UTC).
@@ -72,7 +84,8 @@ extension GatysConfiguration {
       styles: styles, styleBlendWeights: styles.map { _ in 1 }, content: content,
       initialization: content == nil ? Defaults.randomInitialization : .content, size: Defaults.size,
       styleScale: Defaults.styleScale, featureTerms: featureTerms, imageTerms: [],
-      padding: .zero, pooling: .max, optimizer: GatysOptimizer(kind: Defaults.optimizerKind),
+      padding: .zero, pooling: .max, iterations: Defaults.iterations,
+      optimizer: Defaults.optimizer(Defaults.optimizerKind),
       originalColors: false, seed: Defaults.seed, printEvery: Defaults.printEvery,
       saveEvery: Defaults.saveEvery, checkpointEvery: Defaults.checkpointEvery, stopAtLoss: nil,
       weights: weights)
@@ -87,18 +100,5 @@ extension GatysConfiguration {
   public func loadNetwork(weights: String? = nil) throws -> VGG19 {
     try VGG19.load(
       from: weights ?? self.weights, padding: padding, pooling: pooling, deepestLayer: deepestLayer)
-  }
-}
-
-extension GatysOptimizer {
-  /// `kind` with the defaults: 1000 iterations, its learning rate (L-BFGS 1, Adam 0.02), no line
-  /// search, history 100, Adam's β₁ 0.9, β₂ 0.999, ε 1e-8.
-  public init(kind: Kind, iterations: Int? = nil, learningRate: Double? = nil) {
-    typealias Defaults = GatysConfiguration.Defaults
-    self.init(
-      kind: kind, iterations: iterations ?? Defaults.iterations,
-      learningRate: learningRate ?? Defaults.learningRate(for: kind), lineSearch: .none,
-      historySize: Defaults.historySize, beta1: Defaults.beta1, beta2: Defaults.beta2,
-      epsilon: Defaults.epsilon)
   }
 }

@@ -32,8 +32,12 @@ public struct GatysConfiguration: Codable, Equatable, Sendable {
   public var padding: VGG19.Padding
   /// The descriptor's pooling.
   public var pooling: VGG19.Pooling
-  /// The optimiser.
-  public var optimizer: GatysOptimizer
+  /// Iterations of the optimiser (L-BFGS iterations or Adam steps): the loop's length, not an
+  /// optimiser setting (`--resume --iterations N` changes it).
+  public var iterations: Int
+  /// The optimiser and its settings (JSON: a flat `{"kind": "lbfgs", ...}` object, see
+  /// `OptimizerConfiguration`).
+  public var optimizer: OptimizerConfiguration
   /// Keep the content's colours: transfer luminance only (neural-style's `-original_colors`).
   public var originalColors: Bool
   /// The experiment's seed; streams `initialisation` and `losses` are drawn from it.
@@ -54,7 +58,8 @@ public struct GatysConfiguration: Codable, Equatable, Sendable {
     styles: [String], styleBlendWeights: [Float], content: String?,
     initialization: GatysInitialization, size: Int, styleScale: Double,
     featureTerms: [FeatureLossTerm], imageTerms: [ImageLossTerm], padding: VGG19.Padding,
-    pooling: VGG19.Pooling, optimizer: GatysOptimizer, originalColors: Bool, seed: UInt64,
+    pooling: VGG19.Pooling, iterations: Int, optimizer: OptimizerConfiguration,
+    originalColors: Bool, seed: UInt64,
     printEvery: Int, saveEvery: Int, checkpointEvery: Int, stopAtLoss: Double?, weights: String
   ) {
     self.styles = styles
@@ -67,6 +72,7 @@ public struct GatysConfiguration: Codable, Equatable, Sendable {
     self.imageTerms = imageTerms
     self.padding = padding
     self.pooling = pooling
+    self.iterations = iterations
     self.optimizer = optimizer
     self.originalColors = originalColors
     self.seed = seed
@@ -117,6 +123,7 @@ public struct GatysConfiguration: Codable, Equatable, Sendable {
     if case .random(_, let scale) = initialization, !(scale > 0) {
       problems.append("initialization: the random scale must be positive, got \(scale)")
     }
+    if iterations < 0 { problems.append("iterations: must be non-negative, got \(iterations)") }
     problems += optimizer.problems().map { "optimizer.\($0)" }
     if printEvery < 1 { problems.append("printEvery: must be at least 1, got \(printEvery)") }
     if saveEvery < 0 { problems.append("saveEvery: must be 0 (final image only) or positive, got \(saveEvery)") }
@@ -144,55 +151,4 @@ public enum GatysInitialization: Codable, Equatable, Sendable {
 /// The distribution of random initial images.
 public enum NoiseDistribution: String, Codable, CaseIterable, Sendable {
   case uniform, normal
-}
-
-/// The optimiser of a Gatys run: L-BFGS (neural-style's default) or Adam.
-public struct GatysOptimizer: Codable, Equatable, Sendable {
-  /// Which optimiser.
-  public enum Kind: String, Codable, CaseIterable, Sendable { case lbfgs, adam }
-
-  /// Which optimiser.
-  public var kind: Kind
-  /// Iterations (L-BFGS iterations or Adam steps).
-  public var iterations: Int
-  /// L-BFGS: the step length t (torch `lr`, neural-style's 1); Adam: the learning rate.
-  public var learningRate: Double
-  /// L-BFGS: the line search (`none`: one evaluation per iteration, neural-style's default).
-  public var lineSearch: LineSearch
-  /// L-BFGS: curvature pairs kept (neural-style's `-lbfgs_num_correction` 0 means torch's 100).
-  public var historySize: Int
-  /// Adam's β₁ (first-moment decay).
-  public var beta1: Double
-  /// Adam's β₂ (second-moment decay).
-  public var beta2: Double
-  /// Adam's ε (denominator guard).
-  public var epsilon: Double
-
-  /// Settings with every field given.
-  public init(
-    kind: Kind, iterations: Int, learningRate: Double, lineSearch: LineSearch, historySize: Int,
-    beta1: Double, beta2: Double, epsilon: Double
-  ) {
-    self.kind = kind
-    self.iterations = iterations
-    self.learningRate = learningRate
-    self.lineSearch = lineSearch
-    self.historySize = historySize
-    self.beta1 = beta1
-    self.beta2 = beta2
-    self.epsilon = epsilon
-  }
-
-  /// Every problem, as `key: message`.
-  public func problems() -> [String] {
-    var problems: [String] = []
-    if iterations < 0 { problems.append("iterations: must be non-negative, got \(iterations)") }
-    if !(learningRate > 0) { problems.append("learningRate: must be positive, got \(learningRate)") }
-    if historySize < 1 { problems.append("historySize: must be at least 1, got \(historySize)") }
-    if !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) {
-      problems.append("beta1, beta2: must be in [0, 1), got \(beta1), \(beta2)")
-    }
-    if !(epsilon > 0) { problems.append("epsilon: must be positive, got \(epsilon)") }
-    return problems
-  }
 }

@@ -198,7 +198,7 @@ public final class GatysRun {
     } catch {
       throw GatysError.cannotResume(path, reason: "its configuration.json or provenance.json does not read: \(error)")
     }
-    if let iterations { configuration.optimizer.iterations = iterations }
+    if let iterations { configuration.iterations = iterations }
     // Only the position and the stream outlive this closure: the optimiser takes the state's
     // tensors over, so no second reference keeps the L-BFGS history from being updated in place.
     let checkpointPath = folder.path(of: GatysCheckpoint.fileName)
@@ -264,14 +264,14 @@ public final class GatysRun {
       peakTensorMiB: Double(BufferPool.shared.peakLiveBytes) / 1_048_576,
       reachedLossAtIteration: loop.reachedLossAtIteration,
       reachedLossAfterSeconds: loop.reachedLossAfterSeconds, outputDirectory: outputDirectory.path)
-    var progress = ProgressBar(total: configuration.optimizer.iterations, printEvery: configuration.printEvery)
+    var progress = ProgressBar(total: configuration.iterations, printEvery: configuration.printEvery)
     if loop.iteration == 0, let diverged = nonFiniteTerms(loop.lastLoss) {
       summary.stopReason = .diverged
       summary.divergedTerms = diverged
     }
     if summary.reachedLossAtIteration != nil { summary.stopReason = .reachedLoss }
     var iteration = loop.iteration
-    while summary.stopReason == .completed && iteration < configuration.optimizer.iterations {
+    while summary.stopReason == .completed && iteration < configuration.iterations {
       if isInterrupted() {
         summary.stopReason = .interrupted
         break

@@ -16,28 +16,20 @@ struct ImageOptimizer {
   /// Evaluations made.
   private(set) var evaluationCount = 0
 
-  init(_ settings: GatysOptimizer, start: Tensor) throws {
-    switch settings.kind {
-    case .lbfgs:
-      engine = .lbfgs(try LBFGS(parameters: start, configuration: Self.lbfgsConfiguration(settings)))
-    case .adam:
+  /// The parameter path of the image, Adam's only parameter: its moments are `m/image` and
+  /// `v/image` in the named state.
+  static let imagePath = "image"
+
+  /// An optimiser starting at `start` with `configuration`.
+  init(_ configuration: OptimizerConfiguration, start: Tensor) throws {
+    switch configuration {
+    case .lbfgs(let settings):
+      engine = .lbfgs(try LBFGS(parameters: start, configuration: settings))
+    case .adam(let settings):
       engine = .adam(
-        try Adam(shapes: [start.shape], configuration: Self.adamConfiguration(settings)), image: start,
+        try Adam(parameters: [(Self.imagePath, start.shape)], configuration: settings), image: start,
         evaluation: nil)
     }
-  }
-
-  /// L-BFGS as the Gatys baseline runs it: both tolerances 0 (only a zero gradient stops it).
-  static func lbfgsConfiguration(_ settings: GatysOptimizer) -> LBFGSConfiguration {
-    LBFGSConfiguration(
-      learningRate: settings.learningRate, historySize: settings.historySize, toleranceGrad: 0,
-      toleranceChange: 0, lineSearch: settings.lineSearch)
-  }
-
-  static func adamConfiguration(_ settings: GatysOptimizer) -> AdamConfiguration {
-    AdamConfiguration(
-      learningRate: settings.learningRate, beta1: settings.beta1, beta2: settings.beta2,
-      epsilon: settings.epsilon)
   }
 
   /// The current image.
@@ -81,89 +73,86 @@ struct ImageOptimizer {
 }
 
 extension ImageOptimizer {
-  /// What a checkpoint keeps of the optimiser: L-BFGS's whole state, or Adam's image, moments
-  /// and cached evaluation, plus the evaluation count.
+  /// What a checkpoint keeps of the optimiser: L-BFGS's whole state, or Adam's state with the
+  /// image, the cached evaluation and the evaluation count.
   enum State {
     case lbfgs(LBFGSState)
     case adam(AdamState, image: Tensor, evaluation: Evaluation?, evaluations: Int)
 
-    /// Writes the state into `group` (uncompressed datasets, scalars as attributes).
-    func write(to group: HDF5Group) throws {
-      func put(_ tensor: Tensor, _ name: String) throws {
-        try group.write(tensor, to: name, compression: .none)
-      }
-      func putEvaluation(_ evaluation: Evaluation?) throws {
-        guard let evaluation else { return }
-        try group.setAttribute("evaluation_loss", .double(evaluation.loss))
-        try put(evaluation.gradient, "evaluation_gradient")
-      }
+    /// Which optimiser the state is of.
+    var kind: OptimizerConfiguration.Kind {
       switch self {
-      case .lbfgs(let state):
-        try group.setAttribute("kind", .string("lbfgs"))
-        try group.setAttribute("iteration_count", .integer(Int64(state.iterationCount)))
-        try group.setAttribute("evaluation_count", .integer(Int64(state.evaluationCount)))
-        try group.setAttribute("step_length", .double(state.stepLength))
-        try group.setAttribute("hessian_scale", .double(state.hessianScale))
-        try group.setAttribute("inverse_curvatures", .doubles(state.inverseCurvatures))
-        try group.setAttribute("pairs", .integer(Int64(state.steps.count)))
-        try group.setAttribute("pending_loss_change_test", .integer(state.pendingLossChangeTest ? 1 : 0))
-        try group.setAttribute("learning_rate", .double(state.learningRate))
-        if let loss = state.previousLoss { try group.setAttribute("previous_loss", .double(loss)) }
-        try put(state.parameters, "parameters")
-        try put(state.direction, "direction")
-        for (index, (step, change)) in zip(state.steps, state.gradientChanges).enumerated() {
-          try put(step, "steps/\(index)")
-          try put(change, "gradient_changes/\(index)")
-        }
-        if let gradient = state.previousGradient { try put(gradient, "previous_gradient") }
-        try putEvaluation(state.currentEvaluation)
-      case .adam(let state, let image, let evaluation, let evaluations):
-        try group.setAttribute("kind", .string("adam"))
-        try group.setAttribute("step_count", .integer(Int64(state.stepCount)))
-        try group.setAttribute("evaluation_count", .integer(Int64(evaluations)))
-        try put(image, "image")
-        try put(state.firstMoments[0], "first_moment")
-        try put(state.secondMoments[0], "second_moment")
-        try putEvaluation(evaluation)
+      case .lbfgs: return .lbfgs
+      case .adam: return .adam
       }
     }
 
-    /// Reads a state written by `write(to:)`; errors name `path`, the checkpoint file.
-    static func read(from group: HDF5Group, path: String) throws -> State {
-      func evaluation() throws -> Evaluation? {
-        guard try group.hasAttribute("evaluation_loss") else { return nil }
-        return Evaluation(
-          loss: try group.double("evaluation_loss"), gradient: try group.readTensor("evaluation_gradient"))
+    /// The state as named values: L-BFGS's `namedState` as it is (it holds the image as
+    /// `parameters`, the cached evaluation and the evaluation count); Adam's `namedState` (`step`,
+    /// `m/image`, `v/image`) plus tensor `image`, scalar `evaluationCount` and, when an evaluation
+    /// is cached, `evaluation/gradient` and `evaluation/loss` (L-BFGS's names for it).
+    var namedState: OptimizerState {
+      switch self {
+      case .lbfgs(let state):
+        return state.namedState
+      case .adam(let state, let image, let evaluation, let evaluations):
+        var named = state.namedState
+        named.tensors[ImageOptimizer.imagePath] = image
+        named.scalars["evaluationCount"] = Double(evaluations)
+        if let evaluation {
+          named.tensors["evaluation/gradient"] = evaluation.gradient
+          named.scalars["evaluation/loss"] = evaluation.loss
+        }
+        return named
       }
-      switch try group.stringAttribute("kind") {
-      case "lbfgs":
-        let pairs = Int(try group.integerAttribute("pairs"))
-        return .lbfgs(
-          LBFGSState(
-            iterationCount: Int(try group.integerAttribute("iteration_count")),
-            evaluationCount: Int(try group.integerAttribute("evaluation_count")),
-            parameters: try group.readTensor("parameters"), direction: try group.readTensor("direction"),
-            stepLength: try group.double("step_length"), hessianScale: try group.double("hessian_scale"),
-            steps: try (0..<pairs).map { try group.readTensor("steps/\($0)") },
-            gradientChanges: try (0..<pairs).map { try group.readTensor("gradient_changes/\($0)") },
-            inverseCurvatures: pairs == 0 ? [] : try group.doublesAttribute("inverse_curvatures"),
-            previousGradient: try group.contains("previous_gradient")
-              ? try group.readTensor("previous_gradient") : nil,
-            previousLoss: try group.hasAttribute("previous_loss") ? try group.double("previous_loss") : nil,
-            currentEvaluation: try evaluation(),
-            pendingLossChangeTest: try group.integerAttribute("pending_loss_change_test") != 0,
-            learningRate: try group.double("learning_rate")))
-      case "adam":
-        let image = try group.readTensor("image")
-        return .adam(
-          AdamState(
-            stepCount: Int(try group.integerAttribute("step_count")),
-            firstMoments: [try group.readTensor("first_moment")],
-            secondMoments: [try group.readTensor("second_moment")]),
-          image: image, evaluation: try evaluation(),
-          evaluations: Int(try group.integerAttribute("evaluation_count")))
-      case let kind:
-        throw GatysError.badCheckpoint(path, reason: "unknown optimiser '\(kind)'")
+    }
+
+    /// Writes the state into `group`: attribute `kind` (`lbfgs` or `adam`) and the named values
+    /// (`WeightStore.saveState`: tensors as float32 datasets, scalars as float64 datasets of
+    /// shape [], uncompressed).
+    func write(to group: HDF5Group) throws {
+      try group.setAttribute("kind", .string(kind.rawValue))
+      let named = namedState
+      try WeightStore.saveState(tensors: named.tensors, scalars: named.scalars, to: group)
+    }
+
+    /// Reads a state written by `write(to:)` (`WeightStore.readState`, then
+    /// `LBFGSState(namedState:)` or `AdamState(namedState:parameters:)`); a missing, extra or
+    /// misshapen entry is a `GatysError.badCheckpoint` naming `path`, the checkpoint file.
+    static func read(from group: HDF5Group, path: String) throws -> State {
+      let name = try group.stringAttribute("kind")
+      guard let kind = OptimizerConfiguration.Kind(rawValue: name) else {
+        throw GatysError.badCheckpoint(path, reason: "unknown optimiser '\(name)'")
+      }
+      let values = try WeightStore.readState(from: group)
+      var named = OptimizerState(tensors: values.tensors, scalars: values.scalars)
+      do {
+        switch kind {
+        case .lbfgs:
+          return .lbfgs(try LBFGSState(namedState: named))
+        case .adam:
+          guard let image = named.tensors.removeValue(forKey: ImageOptimizer.imagePath) else {
+            throw GatysError.badCheckpoint(path, reason: "Adam's state has no tensor 'image'")
+          }
+          guard let evaluations = named.scalars.removeValue(forKey: "evaluationCount"),
+            evaluations >= 0, evaluations == evaluations.rounded(), evaluations < 0x1p53
+          else {
+            throw GatysError.badCheckpoint(
+              path, reason: "Adam's state needs scalar 'evaluationCount', a non-negative integer")
+          }
+          let gradient = named.tensors.removeValue(forKey: "evaluation/gradient")
+          let loss = named.scalars.removeValue(forKey: "evaluation/loss")
+          guard (gradient == nil) == (loss == nil) else {
+            throw GatysError.badCheckpoint(
+              path, reason: "'evaluation/gradient' and 'evaluation/loss' must be saved together")
+          }
+          let evaluation = gradient.flatMap { gradient in loss.map { Evaluation(loss: $0, gradient: gradient) } }
+          let state = try AdamState(
+            namedState: named, parameters: [(ImageOptimizer.imagePath, image.shape)])
+          return .adam(state, image: image, evaluation: evaluation, evaluations: Int(evaluations))
+        }
+      } catch let error as OptimizerError {
+        throw GatysError.badCheckpoint(path, reason: error.description)
       }
     }
   }
@@ -178,21 +167,27 @@ extension ImageOptimizer {
   }
 
   /// An optimiser continuing from `state` (read from the checkpoint at `checkpointPath`, which
-  /// errors name) with `settings`.
-  init(_ settings: GatysOptimizer, state: State, checkpointPath: String) throws {
-    switch (settings.kind, state) {
-    case (.lbfgs, .lbfgs(let lbfgsState)):
-      let lbfgs = try LBFGS(state: lbfgsState, configuration: Self.lbfgsConfiguration(settings))
-      engine = .lbfgs(lbfgs)
-      evaluationCount = lbfgs.evaluationCount
-    case (.adam, .adam(let adamState, let image, let evaluation, let evaluations)):
-      engine = .adam(
-        try Adam(state: adamState, configuration: Self.adamConfiguration(settings)), image: image,
-        evaluation: evaluation)
-      evaluationCount = evaluations
-    default:
-      throw GatysError.badCheckpoint(
-        checkpointPath, reason: "its optimiser is not the configuration's \(settings.kind.rawValue)")
+  /// errors name) with `configuration`. A state that is not the configuration's optimiser's, or
+  /// does not fit it (`OptimizerError.stateMismatch`), is a `GatysError.badCheckpoint`.
+  init(_ configuration: OptimizerConfiguration, state: State, checkpointPath: String) throws {
+    do {
+      switch (configuration, state) {
+      case (.lbfgs(let settings), .lbfgs(let lbfgsState)):
+        let lbfgs = try LBFGS(state: lbfgsState, configuration: settings)
+        engine = .lbfgs(lbfgs)
+        evaluationCount = lbfgs.evaluationCount
+      case (.adam(let settings), .adam(let adamState, let image, let evaluation, let evaluations)):
+        engine = .adam(
+          try Adam(state: adamState, configuration: settings), image: image, evaluation: evaluation)
+        evaluationCount = evaluations
+      default:
+        throw GatysError.badCheckpoint(
+          checkpointPath,
+          reason: "its optimiser \(state.kind.rawValue) is not the configuration's \(configuration.kind.rawValue)")
+      }
+    } catch let error as OptimizerError {
+      guard case .stateMismatch = error else { throw error }
+      throw GatysError.badCheckpoint(checkpointPath, reason: error.description)
     }
   }
 }

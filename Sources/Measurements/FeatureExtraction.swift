@@ -63,8 +63,11 @@ public struct FeatureExtraction {
   /// Loads every image, checks sizes, loads the descriptor, and writes `output` atomically.
   /// `progress` receives one line per image (and warnings, prefixed `warning: `).
   ///
-  /// - Throws: `ImageArgumentError`, `FeatureExtractionError`, `VGGWeightsError`, `StoreError`,
-  ///   `ObjectiveError`; on any error nothing is left at `output` (an existing file is kept).
+  /// - Throws: `ImageArgumentError`, `FeatureExtractionError` (`missingWeights` when no file is
+  ///   at the weights path), `StoreError` (from `VGG19.load`: a weights file that does not open,
+  ///   or `verificationFailed` naming it and every missing, unused or mis-shaped dataset; also
+  ///   writing `output`), `ObjectiveError`; on any error nothing is left at `output` (an existing
+  ///   file is kept).
   @discardableResult
   public func run(
     writingTo output: String, harnessVersion: String, arguments: [String],

@@ -46,7 +46,7 @@ public struct GatysBenchmark {
     var configuration = GatysConfiguration(
       styles: ["\(inputs):/style"], content: "\(inputs):/content", weights: weights)
     configuration.size = size
-    configuration.optimizer.iterations = iterations
+    configuration.iterations = iterations
     configuration.saveEvery = 0
     return configuration
   }

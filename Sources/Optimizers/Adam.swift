@@ -28,15 +28,10 @@ public struct AdamConfiguration: OptimizerSettings {
   /// Every setting out of range, as `setting: message` (empty when the settings are valid): the
   /// one validation of Adam's settings (`validate()` and configuration files use it).
   public func problems() -> [String] {
-    var problems: [String] = []
-    if !(learningRate.isFinite && learningRate > 0) {
-      problems.append("learningRate: must be finite and positive, got \(learningRate)")
-    }
+    var problems = [Self.positiveProblem("learningRate", learningRate)].compactMap { $0 }
     if !(0..<1).contains(beta1) { problems.append("beta1: must lie in [0, 1), got \(beta1)") }
     if !(0..<1).contains(beta2) { problems.append("beta2: must lie in [0, 1), got \(beta2)") }
-    if !(epsilon.isFinite && epsilon > 0) {
-      problems.append("epsilon: must be finite and positive, got \(epsilon)")
-    }
+    if let problem = Self.positiveProblem("epsilon", epsilon) { problems.append(problem) }
     return problems
   }
 }

@@ -13,6 +13,9 @@ public enum LineSearch: String, Codable, Equatable, Sendable, CaseIterable {
 /// The Gatys baseline (neural-style, the PyTorch reference) uses learning rate 1, history 100,
 /// no line search, and both tolerances 0 (so only an exactly zero gradient stops it early).
 public struct LBFGSConfiguration: OptimizerSettings {
+  /// The name in messages.
+  public static let optimizerName = "L-BFGS"
+
   /// The step length t (torch `lr`): t = learningRate, scaled by min(1, 1/‖g‖₁) in the first
   /// iteration; with a line search, the search's first trial step.
   public var learningRate: Double
@@ -60,16 +63,10 @@ public struct LBFGSConfiguration: OptimizerSettings {
     self.lineSearchToleranceChange = lineSearchToleranceChange
   }
 
-  /// The name in messages.
-  public static let optimizerName = "L-BFGS"
-
   /// Every setting out of range, as `setting: message` (empty when the settings are valid): the
   /// one validation of L-BFGS's settings (`validate()` and configuration files use it).
   public func problems() -> [String] {
-    var problems: [String] = []
-    if !(learningRate.isFinite && learningRate > 0) {
-      problems.append("learningRate: must be finite and positive, got \(learningRate)")
-    }
+    var problems = [Self.positiveProblem("learningRate", learningRate)].compactMap { $0 }
     if historySize < 1 { problems.append("historySize: must be at least 1, got \(historySize)") }
     let tolerances = [
       ("toleranceGrad", toleranceGrad), ("toleranceChange", toleranceChange),

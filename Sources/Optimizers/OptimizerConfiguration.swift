@@ -41,11 +41,24 @@ public enum OptimizerConfiguration: Codable, Equatable, Sendable {
     }
   }
 
-  /// The initial learning rate (Adam's α, L-BFGS's step length).
+  /// The initial learning rate (Adam's α, L-BFGS's step length); setting it changes that
+  /// optimiser's `learningRate`.
   public var learningRate: Double {
-    switch self {
-    case .adam(let settings): return settings.learningRate
-    case .lbfgs(let settings): return settings.learningRate
+    get {
+      switch self {
+      case .adam(let settings): return settings.learningRate
+      case .lbfgs(let settings): return settings.learningRate
+      }
+    }
+    set {
+      switch self {
+      case .adam(var settings):
+        settings.learningRate = newValue
+        self = .adam(settings)
+      case .lbfgs(var settings):
+        settings.learningRate = newValue
+        self = .lbfgs(settings)
+      }
     }
   }
 

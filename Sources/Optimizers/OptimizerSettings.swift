@@ -16,3 +16,11 @@ extension OptimizerSettings {
     }
   }
 }
+
+extension OptimizerSettings {
+  /// `setting: must be finite and positive, got value` unless `value` is finite and positive
+  /// (learning rates, Adam's ε): the one wording of that rule for every optimiser.
+  static func positiveProblem(_ setting: String, _ value: Double) -> String? {
+    value.isFinite && value > 0 ? nil : "\(setting): must be finite and positive, got \(value)"
+  }
+}

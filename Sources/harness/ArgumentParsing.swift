@@ -4,6 +4,7 @@ import Gatys
 import ImageArguments
 import Losses
 import NN
+import Optimizers
 
 // Command-line parsing shared by the subcommands.
 
@@ -52,4 +53,4 @@ extension VGG19.Pooling: ExpressibleByArgument {}
 extension GramLoss.Normalization: ExpressibleByArgument {}
 extension ImageResizing.Mode: ExpressibleByArgument {}
 extension NoiseDistribution: ExpressibleByArgument {}
-extension GatysOptimizer.Kind: ExpressibleByArgument {}
+extension OptimizerConfiguration.Kind: ExpressibleByArgument {}

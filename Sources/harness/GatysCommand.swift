@@ -71,17 +71,17 @@ struct GatysCommand: ParsableCommand {
   var iterations: Int?
 
   @Option(help: "lbfgs or adam.")
-  var optimizer: GatysOptimizer.Kind = GatysConfiguration.Defaults.optimizerKind
+  var optimizer: OptimizerConfiguration.Kind = GatysConfiguration.Defaults.optimizerKind
 
   @Option(help: "L-BFGS line search: none (one evaluation per iteration) or strong-wolfe.")
   var lineSearch: String = "none"
 
   @Option(
-    help: "L-BFGS step length (default \(GatysConfiguration.Defaults.learningRate(for: .lbfgs))) or Adam learning rate (default \(GatysConfiguration.Defaults.learningRate(for: .adam))).")
+    help: "L-BFGS step length (default \(GatysConfiguration.Defaults.lbfgs.learningRate)) or Adam learning rate (default \(GatysConfiguration.Defaults.adam.learningRate)).")
   var learningRate: Double?
 
   @Option(help: "L-BFGS history size (curvature pairs).")
-  var historySize: Int = GatysConfiguration.Defaults.historySize
+  var historySize: Int = GatysConfiguration.Defaults.lbfgs.historySize
 
   @OptionGroup(title: "Loss terms")
   var loss: LossTermOptions<GatysLossDefaults>
@@ -198,13 +198,19 @@ struct GatysCommand: ParsableCommand {
     resolved.imageTerms = loss.imageTerms
     resolved.padding = padding
     resolved.pooling = pooling
-    resolved.optimizer = GatysOptimizer(kind: optimizer, iterations: iterations, learningRate: learningRate)
+    if let iterations { resolved.iterations = iterations }
+    let search: LineSearch
     switch lineSearch {
-    case "none": resolved.optimizer.lineSearch = .none
-    case "strong-wolfe", "strongWolfe", "strong_wolfe": resolved.optimizer.lineSearch = .strongWolfe
+    case "none": search = .none
+    case "strong-wolfe", "strongWolfe", "strong_wolfe": search = .strongWolfe
     default: throw ValidationError("--line-search: expected none or strong-wolfe, got '\(lineSearch)'")
     }
-    resolved.optimizer.historySize = historySize
+    resolved.optimizer = GatysConfiguration.Defaults.optimizer(optimizer, learningRate: learningRate)
+    if case .lbfgs(var settings) = resolved.optimizer {
+      settings.lineSearch = search
+      settings.historySize = historySize
+      resolved.optimizer = .lbfgs(settings)
+    }
     resolved.originalColors = originalColors
     resolved.seed = seed
     resolved.printEvery = printEvery

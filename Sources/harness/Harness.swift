@@ -1,12 +1,21 @@
 import ArgumentParser
+import Foundation
 import TensorCore
 
 /// The `harness` command line: a thin front over the library targets (Gatys, Measurements, ...).
 @main
 struct Harness: ParsableCommand {
-  /// Tunes the allocator (see `MemoryTuning`), then parses and runs the command.
+  /// Tunes the allocator (see `MemoryTuning`), loads OpenBLAS (a missing or foreign library is
+  /// one line, `error: OpenBLAS: cannot load ...`, and exit status 1, before any work starts),
+  /// then parses and runs the command.
   static func main() {
     MemoryTuning.apply()
+    do {
+      try BLAS.load()
+    } catch {
+      printError("error: \(error)")
+      Foundation.exit(1)
+    }
     main(nil)
   }
 

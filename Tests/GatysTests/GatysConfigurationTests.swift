@@ -15,9 +15,9 @@ import Testing
     #expect(texture.featureTerms[0].weight == 1e3)
     #expect(texture.initialization == .random(distribution: .uniform, scale: 1))
     #expect(texture.size == 256 && texture.styleBlendWeights == [1])
-    #expect(texture.optimizer == GatysOptimizer(
-      kind: .lbfgs, iterations: 1000, learningRate: 1, lineSearch: .none, historySize: 100,
-      beta1: 0.9, beta2: 0.999, epsilon: 1e-8))
+    #expect(texture.iterations == 1000)
+    #expect(texture.optimizer == .lbfgs(LBFGSConfiguration(
+      learningRate: 1, historySize: 100, toleranceGrad: 0, toleranceChange: 0, lineSearch: .none)))
     #expect(texture.deepestLayer == .relu5_1)
 
     let transfer = GatysConfiguration(styles: ["a.png", "b.png"], content: "c.png", weights: "w.h5")
@@ -26,7 +26,9 @@ import Testing
     #expect(transfer.featureTerms[1].layers == [.relu4_2] && transfer.featureTerms[1].weight == 1)
     #expect(transfer.initialization == .content)
     #expect(transfer.styleBlendWeights == [1, 1])
-    #expect(GatysOptimizer(kind: .adam).learningRate == 0.02)
+    #expect(GatysConfiguration.Defaults.optimizer(.adam) == .adam(AdamConfiguration(
+      learningRate: 0.02, beta1: 0.9, beta2: 0.999, epsilon: 1e-8)))
+    #expect(GatysConfiguration.Defaults.optimizer(.lbfgs, learningRate: 0.5).learningRate == 0.5)
   }
 
   @Test func theDefaultOutputFolderIsTimestampedUnderResults() {
@@ -43,8 +45,10 @@ import Testing
     configuration.size = 4
     configuration.styleScale = 0
     configuration.imageTerms = [ImageLossTerm(TotalVariationLoss(), weight: .nan)]
-    configuration.optimizer.learningRate = 0
-    configuration.optimizer.historySize = 0
+    var lbfgs = GatysConfiguration.Defaults.lbfgs
+    lbfgs.learningRate = 0
+    lbfgs.historySize = 0
+    configuration.optimizer = .lbfgs(lbfgs)
     configuration.saveEvery = -1
     configuration.checkpointEvery = -1
     configuration.stopAtLoss = .infinity
@@ -81,7 +85,8 @@ import Testing
       layerWeights: [1, 0.5], normalizeGradients: true)
     configuration.padding = .reflect
     configuration.pooling = .average
-    configuration.optimizer = GatysOptimizer(kind: .adam, iterations: 7, learningRate: 0.1)
+    configuration.iterations = 7
+    configuration.optimizer = GatysConfiguration.Defaults.optimizer(.adam, learningRate: 0.1)
     configuration.originalColors = true
     configuration.seed = 99
     configuration.stopAtLoss = 1.5

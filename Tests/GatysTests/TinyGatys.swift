@@ -2,6 +2,7 @@ import Foundation
 import Gatys
 import Losses
 import NN
+import Optimizers
 import Runs
 import Store
 import TensorCore
@@ -30,7 +31,7 @@ final class TinyGatys {
   /// Texture synthesis (or style transfer with `content`) with `kind`, `iterations` iterations,
   /// an image every 2 and a checkpoint every 2 iterations.
   func configuration(
-    content: Bool = false, kind: GatysOptimizer.Kind = .lbfgs, iterations: Int = 6
+    content: Bool = false, kind: OptimizerConfiguration.Kind = .lbfgs, iterations: Int = 6
   ) -> GatysConfiguration {
     var configuration = GatysConfiguration(
       styles: ["\(images):/style"], content: content ? "\(images):/content" : nil, weights: weights)
@@ -41,7 +42,8 @@ final class TinyGatys {
       configuration.featureTerms.append(FeatureLossTerm(ContentLoss(), layers: [.relu1_2], weight: 1))
     }
     configuration.size = 16
-    configuration.optimizer = GatysOptimizer(kind: kind, iterations: iterations)
+    configuration.iterations = iterations
+    configuration.optimizer = GatysConfiguration.Defaults.optimizer(kind)
     configuration.saveEvery = 2
     configuration.checkpointEvery = 2
     return configuration

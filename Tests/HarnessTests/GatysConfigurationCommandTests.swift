@@ -1,6 +1,7 @@
 import Foundation
 import Gatys
 import Losses
+import Optimizers
 import Runs
 import Store
 import TensorCore
@@ -30,7 +31,7 @@ import _TestSupport
     expected.featureTerms[0].layerWeights = [1, 1]
     expected.featureTerms[1].layers = [.relu1_2]
     expected.size = 16
-    expected.optimizer.iterations = 2
+    expected.iterations = 2
     let written = try RunFolder.open(URL(fileURLWithPath: out))
       .readJSON(GatysConfiguration.self, from: "configuration.json")
     #expect(written == expected)
@@ -41,7 +42,8 @@ import _TestSupport
     var configuration = GatysConfiguration(styles: ["\(setup.images):/style"], weights: setup.weights)
     configuration.featureTerms = [FeatureLossTerm(MeanStdLoss(), layers: [.relu1_1], weight: 10)]
     configuration.size = 16
-    configuration.optimizer = GatysOptimizer(kind: .adam, iterations: 3)
+    configuration.iterations = 3
+    configuration.optimizer = GatysConfiguration.Defaults.optimizer(.adam)
     configuration.saveEvery = 0
     configuration.seed = 17
     let file = setup.directory.file("configuration.json")
