@@ -29,11 +29,8 @@ struct DoubleTwin {
   var parameterGradients: [String: [Double]] { store.values }
   var backwards: [() -> Void] = []
   let slope: Double
-  /// Round every forward tensor (`roundForward`) or every backward gradient (`roundBackward`)
-  /// to float32 after each op, to see which rounding the float32 pipeline's error comes from.
-  var roundForward = false
-  var roundBackward = false
-  /// Accumulate the convolutions' forward sums in float32 (one rounding per multiply-add).
+  /// Accumulate the convolutions' forward sums in float32 (one rounding per multiply-add), to
+  /// reproduce what a float32 forward does to the backward pass.
   var floatAccumulate = false
 
   init(parameters: [String: [Double]], slope: Double) {
@@ -41,10 +38,6 @@ struct DoubleTwin {
     self.slope = slope
   }
 
-  func rounded(_ t: DoubleTensor) -> DoubleTensor {
-    if roundForward { t.values = t.values.map { Double(Float($0)) } }
-    return t
-  }
 
 
   /// Circular cross-correlation with `path.weight` `[O, I, k, k]` and `path.bias` `[O]`.
@@ -87,8 +80,6 @@ struct DoubleTwin {
         for index in outBase..<(outBase + h * w) { y.values[index] += bias[o] }
       }
     }
-    _ = rounded(y)
-    let roundBackward = roundBackward
     backwards.append { [store] in
       var dWeight = [Double](repeating: 0, count: weight.count)
       var dBias = [Double](repeating: 0, count: outputs)
@@ -118,7 +109,6 @@ struct DoubleTwin {
           }
         }
       }
-      if roundBackward { x.gradient = x.gradient.map { Double(Float($0)) } }
       store.accumulate("\(path).weight", dWeight)
       store.accumulate("\(path).bias", dBias)
     }
@@ -155,10 +145,8 @@ struct DoubleTwin {
         }
       }
     }
-    _ = rounded(y)
     let normalized = xhat
     let inverseStd = inverse
-    let roundBackward = roundBackward
     backwards.append { [store] in
       var dGamma = [Double](repeating: 0, count: x.c)
       var dBeta = [Double](repeating: 0, count: x.c)
@@ -180,7 +168,6 @@ struct DoubleTwin {
           }
         }
       }
-      if roundBackward { x.gradient = x.gradient.map { Double(Float($0)) } }
       store.accumulate("\(path).weight", dGamma)
       store.accumulate("\(path).bias", dBeta)
     }
@@ -189,17 +176,11 @@ struct DoubleTwin {
 
   mutating func leakyReLU(_ x: DoubleTensor) -> DoubleTensor {
     let a = slope
-    let rms = (x.values.reduce(0) { $0 + $1 * $1 } / Double(x.values.count)).squareRoot()
-    let closest = x.values.indices.min { abs(x.values[$0]) < abs(x.values[$1]) }!
-    store.nearZero.append(
-      (abs(x.values[closest]) / rms, x.values.filter { abs($0) < 1e-6 * rms }.count, closest, x.c, x.h))
-    let y = rounded(DoubleTensor(x.n, x.c, x.h, x.w, values: x.values.map { $0 > 0 ? $0 : a * $0 }))
-    let roundBackward = roundBackward
+    let y = DoubleTensor(x.n, x.c, x.h, x.w, values: x.values.map { $0 > 0 ? $0 : a * $0 })
     backwards.append {
       for index in x.values.indices {
         x.gradient[index] += x.values[index] > 0 ? y.gradient[index] : a * y.gradient[index]
       }
-      if roundBackward { x.gradient = x.gradient.map { Double(Float($0)) } }
     }
     return y
   }
@@ -285,8 +266,6 @@ struct DoubleTwin {
 /// Parameter gradients of the twin by path, accumulated by the backward closures.
 final class DoubleGradients {
   var values: [String: [Double]] = [:]
-  /// Per LeakyReLU in forward order: min |x| / rms(x), how many |x| < 1e-6 rms, where, C, H.
-  var nearZero: [(Double, Int, Int, Int, Int)] = []
 
   func accumulate(_ path: String, _ gradient: [Double]) {
     if let old = values[path] {
