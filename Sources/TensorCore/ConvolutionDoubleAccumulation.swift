@@ -30,35 +30,87 @@ public func convolutionForwardAccumulatingInDouble(
   let outputHeight = geometry.outputSize(h)
   let outputWidth = geometry.outputSize(w)
   let o = filter.outputChannels
-  let weights = filter.weight.scalars.map(Double.init)
+  let weight = filter.weight.scalars
   let biases = bias?.scalars.map(Double.init) ?? [Double](repeating: 0, count: o)
+  // Output channels in groups of 4 (zero weights pad the last group); the weights of a group
+  // interleaved as [I, k, k, 4] so one tap's four weights sit together.
+  let groups = (o + 3) / 4
+  let taps = c * k * k
+  var packed = [Double](repeating: 0, count: groups * taps * 4)
+  for channel in 0..<o {
+    for tap in 0..<taps {
+      packed[((channel / 4) * taps + tap) * 4 + channel % 4] = Double(weight[channel * taps + tap])
+    }
+  }
   let output = Tensor(uninitialized: [n, o, outputHeight, outputWidth])
   let destination = output.storage.pointer
   let plane = outputHeight * outputWidth
+  let vectorColumns = outputWidth / 8 * 8
   padded.withUnsafeBufferPointer { paddedBuffer in
-    let source = paddedBuffer.baseAddress!
-    Parallel.forEach(n * o) { range in
-      var sums = [Double](repeating: 0, count: plane)
-      sums.withUnsafeMutableBufferPointer { sumBuffer in
-        let total = sumBuffer.baseAddress!
+    packed.withUnsafeBufferPointer { packedBuffer in
+      let source = paddedBuffer.baseAddress!
+      Parallel.forEach(n * groups * outputHeight) { range in
         for task in range {
-          let (image, channel) = (task / o, task % o)
-          for index in 0..<plane { total[index] = biases[channel] }
-          for i in 0..<c {
-            let inputPlane = source + (image * c + i) * paddedHeight * paddedWidth
-            for ky in 0..<k {
-              for kx in 0..<k {
-                let weight = weights[((channel * c + i) * k + ky) * k + kx]
-                for row in 0..<outputHeight {
-                  let values = inputPlane + (row + ky) * paddedWidth + kx
-                  let sumsRow = total + row * outputWidth
-                  for column in 0..<outputWidth { sumsRow[column] += weight * Double(values[column]) }
+          let row = task % outputHeight
+          let group = (task / outputHeight) % groups
+          let image = task / (outputHeight * groups)
+          let groupWeights = packedBuffer.baseAddress! + group * taps * 4
+          let imageInput = source + image * c * paddedHeight * paddedWidth
+          let channels = min(4, o - group * 4)
+          let groupBiases = (0..<4).map { $0 < channels ? biases[group * 4 + $0] : 0 }
+          var column = 0
+          // Eight columns by four output channels in registers, over every input channel and tap.
+          while column < vectorColumns {
+            var s0 = SIMD8<Double>(repeating: groupBiases[0])
+            var s1 = SIMD8<Double>(repeating: groupBiases[1])
+            var s2 = SIMD8<Double>(repeating: groupBiases[2])
+            var s3 = SIMD8<Double>(repeating: groupBiases[3])
+            var tap = 0
+            for i in 0..<c {
+              for ky in 0..<k {
+                let line = imageInput + (i * paddedHeight + row + ky) * paddedWidth + column
+                for kx in 0..<k {
+                  let v = SIMD8<Double>(
+                    UnsafeRawPointer(line + kx).loadUnaligned(as: SIMD8<Float>.self))
+                  let w = groupWeights + tap * 4
+                  s0 += w[0] * v
+                  s1 += w[1] * v
+                  s2 += w[2] * v
+                  s3 += w[3] * v
+                  tap += 1
                 }
               }
             }
+            let first = destination + (image * o + group * 4) * plane + row * outputWidth + column
+            UnsafeMutableRawPointer(first).storeBytes(of: SIMD8<Float>(s0), as: SIMD8<Float>.self)
+            if channels > 1 {
+              UnsafeMutableRawPointer(first + plane).storeBytes(of: SIMD8<Float>(s1), as: SIMD8<Float>.self)
+            }
+            if channels > 2 {
+              UnsafeMutableRawPointer(first + 2 * plane).storeBytes(of: SIMD8<Float>(s2), as: SIMD8<Float>.self)
+            }
+            if channels > 3 {
+              UnsafeMutableRawPointer(first + 3 * plane).storeBytes(of: SIMD8<Float>(s3), as: SIMD8<Float>.self)
+            }
+            column += 8
           }
-          let out = destination + task * plane
-          for index in 0..<plane { out[index] = Float(total[index]) }
+          while column < outputWidth {
+            for j in 0..<channels {
+              var total = biases[group * 4 + j]
+              var tap = 0
+              for i in 0..<c {
+                for ky in 0..<k {
+                  let line = imageInput + (i * paddedHeight + row + ky) * paddedWidth + column
+                  for kx in 0..<k {
+                    total += groupWeights[tap * 4 + j] * Double(line[kx])
+                    tap += 1
+                  }
+                }
+              }
+              destination[(image * o + group * 4 + j) * plane + row * outputWidth + column] = Float(total)
+            }
+            column += 1
+          }
         }
       }
     }
