@@ -4,14 +4,19 @@ import TensorCore
 /// `[O, I, k, k]` + `bias` `[O]`, then `activation`. `[N, O, Ho, Wo]`.
 ///
 /// The weight gradient is computed only when `weight` or `bias` needs one, and only then is the
-/// input kept for the backward pass.
+/// input kept for the backward pass. `accumulateInDouble` (stride 1, no fused activation) sums
+/// the forward pass in Double (`convolutionForwardAccumulatingInDouble`): the generator's training
+/// pass, where a LeakyReLU's derivative is taken from the sign of the normalised result.
 public func conv2d(
   _ x: Variable, weight: Variable, bias: Variable?, geometry: ConvolutionGeometry,
-  activation: FusedActivation = .identity
+  activation: FusedActivation = .identity, accumulateInDouble: Bool = false
 ) -> Variable {
-  convolution(
+  precondition(
+    !accumulateInDouble || (geometry.stride == 1 && activation == .identity),
+    "conv2d: Double accumulation needs stride 1 and no fused activation")
+  return convolution(
     x, filter: ConvolutionFilter(weight.value), weight: weight, bias: bias, biasValue: bias?.value,
-    geometry: geometry, activation: activation)
+    geometry: geometry, activation: activation, accumulateInDouble: accumulateInDouble)
 }
 
 /// 2-D convolution with a frozen, prepared filter (the VGG-19 descriptor): no weight gradient is
@@ -38,10 +43,13 @@ func addInto(_ slot: inout Tensor?, _ gradient: Tensor) {
 
 private func convolution(
   _ x: Variable, filter: ConvolutionFilter, weight: Variable?, bias: Variable?, biasValue: Tensor?,
-  geometry: ConvolutionGeometry, activation: FusedActivation
+  geometry: ConvolutionGeometry, activation: FusedActivation, accumulateInDouble: Bool = false
 ) -> Variable {
-  let y = convolutionForward(
-    x.value, filter: filter, bias: biasValue, geometry: geometry, activation: activation)
+  let y =
+    accumulateInDouble
+    ? convolutionForwardAccumulatingInDouble(x.value, filter: filter, bias: biasValue, geometry: geometry)
+    : convolutionForward(
+      x.value, filter: filter, bias: biasValue, geometry: geometry, activation: activation)
   let needsInput = x.requiresGradient
   let needsWeight = weight?.requiresGradient ?? false
   let needsBias = bias?.requiresGradient ?? false

@@ -81,9 +81,11 @@ public func normalizationForward(
             varianceBuffer[group] = sigma2
             for p in planes {
               let channel = p % c
-              let a = Float(invStd) * gammas[channel]
-              let b = betas[channel] - Float(mu) * a
-              for i in (p * plane)..<((p + 1) * plane) { destination[i] = base[i] * a + b }
+              // In Double: x − μ is a small residual when |μ| ≫ σ, and a LeakyReLU after the
+              // norm takes its derivative from the sign of the result.
+              let a = invStd * Double(gammas[channel])
+              let b = Double(betas[channel]) - mu * a
+              for i in (p * plane)..<((p + 1) * plane) { destination[i] = Float(Double(base[i]) * a + b) }
             }
           }
         }
