@@ -50,10 +50,10 @@ public struct Conv2D: Layer, Sendable {
   /// The convolution of `x` `[N, I, H, W]`: `[N, O, H, W]`.
   public func callAsFunction(_ x: Variable, mode: LayerMode) -> Variable {
     let geometry = ConvolutionGeometry(kernelSize: kernelSize, paddingMode: padding)
-    // Training sums in Double: see `convolutionForwardAccumulatingInDouble`.
+    // Training may sum in Double: see `ConvolutionPrecision`.
     return conv2d(
       x, weight: parameter(weight, in: mode), bias: parameter(bias, in: mode), geometry: geometry,
-      accumulateInDouble: mode == .training)
+      accumulateInDouble: mode == .training && ConvolutionPrecision.sumsTrainingForwardInDouble)
   }
 
   /// `weight`, `bias`.

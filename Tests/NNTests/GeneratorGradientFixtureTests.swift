@@ -139,10 +139,24 @@ struct GeneratorGradientFixtureTests {
     return weightedSum(terms)
   }
 
-  @Test(arguments: [GeneratorConfiguration.Mode.texture, .style])
-  func textureLossGradientsRunningStatisticsAndAdamStepMatch(_ mode: GeneratorConfiguration.Mode)
-    throws
-  {
+  /// The loss through VGG-19, with the training forward's convolutions summed in float32 (the
+  /// default, fast) or in Double (`ConvolutionPrecision`). Texture mode is compared only with
+  /// Double sums: there one LeakyReLU input (join.4, second norm) lies within 2.7e-6 of its
+  /// channel's spread from zero, float32 sums (ours, and PyTorch's with two threads) can flip its
+  /// sign, and the flip moves these gradients by up to 1e-2 (3.3x float32 PyTorch's error;
+  /// GeneratorPrecisionTests reproduces it with a float64 twin). Style mode is compared both ways.
+  @Test(arguments: [
+    (GeneratorConfiguration.Mode.texture, true), (.style, false), (.style, true),
+  ])
+  func textureLossGradientsRunningStatisticsAndAdamStepMatch(
+    _ c: (mode: GeneratorConfiguration.Mode, sumsInDouble: Bool)
+  ) throws {
+    try ConvolutionPrecision.$sumsTrainingForwardInDouble.withValue(c.sumsInDouble) {
+      try textureLossCase(c.mode)
+    }
+  }
+
+  func textureLossCase(_ mode: GeneratorConfiguration.Mode) throws {
     let reference = try GeneratorReference(mode: mode)
     let vgg = try VGG19.load(from: TestData.weightsPath, padding: .zero, pooling: .max)
     let vggFixture = try HDF5File.open(TestData.vggFixturePath)
@@ -166,9 +180,7 @@ struct GeneratorGradientFixtureTests {
     var wellDetermined = Set<String>()
     // Texture mode is sensitive to the forward pass: a LeakyReLU takes its derivative from the
     // sign of each normalised value, and a float32 forward flips it for values within a few 1e-6
-    // of zero (changing these gradients by up to 1e-2). The generator's training forward sums
-    // its convolutions and batch-norm outputs in Double for this (see
-    // `convolutionForwardAccumulatingInDouble`, GeneratorPrecisionTests).
+    // of zero (changing these gradients by up to 1e-2): see the test's comment.
     for (index, parameter) in parameters.enumerated()
     where try compare(grads[index], fixture, "grad_texture_loss", parameter.path, tally: &tally) {
       wellDetermined.insert(parameter.path)
