@@ -54,7 +54,11 @@ private func convolution(
   let needsWeight = weight?.requiresGradient ?? false
   let needsBias = bias?.requiresGradient ?? false
   guard needsInput || needsWeight || needsBias else { return Variable(y) }
-  let mask = activation == .relu ? BitMask(positive: y) : nil
+  // y > 0 exactly where the pre-activation is > 0 for a slope ≥ 0 (ReLU, LeakyReLU).
+  let slope = activation.negativeSlope
+  precondition(
+    (slope ?? 0) >= 0, "conv2d: the gradient of a fused activation with negative slope \(slope ?? 0)")
+  let mask = slope == nil ? nil : BitMask(positive: y)
   let savedInput = needsWeight || needsBias ? x.value : nil
   let inputShape = x.shape
   var inputs = [x]
@@ -63,7 +67,7 @@ private func convolution(
   let weightSlot = weight == nil ? nil : 1
   let biasSlot = bias == nil ? nil : (weight == nil ? 1 : 2)
   return Variable(y, inputs: inputs) { dy, slots in
-    if let mask { mask.apply(to: &dy) }
+    if let mask { mask.apply(to: &dy, otherwise: slope ?? 0) }
     if needsInput {
       // Written straight into the input's accumulated gradient when it has one.
       slots[0] = convolutionBackwardInput(

@@ -24,7 +24,8 @@ public enum DirectConvolutionKernels {
   }
 
   /// `out[o, r, x] = (accumulate ? out[o, r, x] : 0) + bias[o]
-  ///    + Σ_{c, ky, kx} w[o, c, ky, kx] · band[c, r + ky, x + kx]`, then `max(·, 0)` when `relu`,
+  ///    + Σ_{c, ky, kx} w[o, c, ky, kx] · band[c, r + ky, x + kx]`, then, with a `negativeSlope` s,
+  ///    the (leaky) ReLU `v > 0 ? v : s · v` (s = 0: `max(v, 0)`),
   /// for `o < outputChannels`, `r < rows`, `x < width`.
   ///
   /// `packed` holds the filter as blocks of 8 output channels, `[ceil(O/8), channels, k, k, 8]`
@@ -33,7 +34,7 @@ public enum DirectConvolutionKernels {
   public static func correlate(
     band: UnsafePointer<Float>, channels: Int, planeStride: Int, rowStride: Int,
     packed: UnsafePointer<Float>, outputChannels: Int, kernelSize: Int, rows: Int, width: Int,
-    bias: UnsafePointer<Float>?, relu: Bool, accumulate: Bool,
+    bias: UnsafePointer<Float>?, negativeSlope: Float?, accumulate: Bool,
     output: UnsafeMutablePointer<Float>, outputPlaneStride: Int, outputRowStride: Int
   ) {
     switch kernelSize {
@@ -41,13 +42,13 @@ public enum DirectConvolutionKernels {
       correlate(
         k: 3, band: band, channels: channels, planeStride: planeStride, rowStride: rowStride,
         packed: packed, outputChannels: outputChannels, rows: rows, width: width, bias: bias,
-        relu: relu, accumulate: accumulate, output: output,
+        negativeSlope: negativeSlope, accumulate: accumulate, output: output,
         outputPlaneStride: outputPlaneStride, outputRowStride: outputRowStride)
     case 1:
       correlate(
         k: 1, band: band, channels: channels, planeStride: planeStride, rowStride: rowStride,
         packed: packed, outputChannels: outputChannels, rows: rows, width: width, bias: bias,
-        relu: relu, accumulate: accumulate, output: output,
+        negativeSlope: negativeSlope, accumulate: accumulate, output: output,
         outputPlaneStride: outputPlaneStride, outputRowStride: outputRowStride)
     default:
       preconditionFailure("DirectConvolutionKernels.correlate: kernel size \(kernelSize) is not 1 or 3")
@@ -58,7 +59,7 @@ public enum DirectConvolutionKernels {
   static func correlate(
     k: Int, band: UnsafePointer<Float>, channels: Int, planeStride: Int, rowStride: Int,
     packed: UnsafePointer<Float>, outputChannels: Int, rows: Int, width: Int,
-    bias: UnsafePointer<Float>?, relu: Bool, accumulate: Bool,
+    bias: UnsafePointer<Float>?, negativeSlope: Float?, accumulate: Bool,
     output: UnsafeMutablePointer<Float>, outputPlaneStride: Int, outputRowStride: Int
   ) {
     let blocks = (outputChannels + outputBlock - 1) / outputBlock
@@ -86,7 +87,7 @@ public enum DirectConvolutionKernels {
                 rowStride: rowStride, weights: weights, into: tile)
             }
             storeTile(
-              tile, count: count, valid: valid, bias: blockBias, relu: relu,
+              tile, count: count, valid: valid, bias: blockBias, negativeSlope: negativeSlope,
               accumulate: accumulate, output: outputRow + x, planeStride: outputPlaneStride)
             x += 32
           }
@@ -196,11 +197,11 @@ public enum DirectConvolutionKernels {
     tile[14] = a7
   }
 
-  /// Writes `valid` channels of a tile's first `count` (≤ 32) columns: bias, accumulation, ReLU.
+  /// Writes `valid` channels of a tile's first `count` (≤ 32) columns: bias, accumulation, (leaky) ReLU.
   @inline(__always)
   static func storeTile(
     _ tile: UnsafeMutablePointer<V>, count: Int, valid: Int, bias: UnsafePointer<Float>?,
-    relu: Bool, accumulate: Bool, output: UnsafeMutablePointer<Float>, planeStride: Int
+    negativeSlope: Float?, accumulate: Bool, output: UnsafeMutablePointer<Float>, planeStride: Int
   ) {
     for q in 0..<valid {
       let shift = V(repeating: bias?[q] ?? 0)
@@ -213,13 +214,19 @@ public enum DirectConvolutionKernels {
         if lanes == 16 {
           let raw = UnsafeMutableRawPointer(destination)
           if accumulate { value += UnsafeRawPointer(raw).loadUnaligned(as: V.self) }
-          if relu { value.replace(with: 0, where: value .< 0) }
+          if let slope = negativeSlope {
+            if slope == 0 {
+              value.replace(with: 0, where: value .< 0)
+            } else {
+              value.replace(with: value * slope, where: value .< 0)
+            }
+          }
           raw.storeBytes(of: value, as: V.self)
         } else {
           for lane in 0..<lanes {
             var scalar = value[lane]
             if accumulate { scalar += destination[lane] }
-            if relu { scalar = max(scalar, 0) }
+            if let slope = negativeSlope, !(scalar > 0) { scalar = slope == 0 ? 0 : slope * scalar }
             destination[lane] = scalar
           }
         }

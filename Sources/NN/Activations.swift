@@ -21,6 +21,14 @@ public enum Activation: Layer, Codable, Equatable, Sendable {
     }
   }
 
+  /// The same activation as a convolution's fused epilogue.
+  public var fused: FusedActivation {
+    switch self {
+    case .leakyReLU(let slope): return .leakyReLU(slope: slope)
+    case .relu: return .relu
+    }
+  }
+
   /// None.
   public var parameters: [(path: String, value: Variable)] { [] }
 

@@ -151,12 +151,12 @@ public struct Generator: Sendable {
   }
 
   /// Samples in inference mode (no tape; each activation freed once used): the output
-  /// `[N, 3, H, W]` for `noise` (K tensors, coarsest first) and, in style mode, `content`.
-  /// Wrong shapes throw `GeneratorError` naming the tensor, its shape and the expected one.
+  /// `[N, 3, H, W]` for `noise` (K tensors, coarsest first) and, in style mode, `content`; the
+  /// same function as `callAsFunction(mode: .inference)`, computed with fused normalisations
+  /// (Generator+Inference.swift). Wrong shapes throw `GeneratorError` naming the tensor, its
+  /// shape and the expected one.
   public func sample(noise: [Tensor], content: Tensor? = nil) throws(GeneratorError) -> Tensor {
     try checkInputs(noiseShapes: noise.map(\.shape), contentShape: content?.shape)
-    var network = self  // inference mutates nothing; the copy shares every tensor
-    return network(noise: noise.map { Variable($0) }, content: content.map { Variable($0) }, mode: .inference)
-      .value
+    return inferenceOutput(noise: noise, content: content)
   }
 }

@@ -161,12 +161,12 @@ private func zeroedWorkspace(_ count: Int) -> TensorStorage {
 /// `mode` and the packed filter, written to (or, `accumulate`, added into) `output`.
 private func directCorrelation(
   _ input: Tensor, packed: [Float], outputChannels m: Int, kernelSize k: Int, mode: PaddingMode,
-  bias: Tensor?, relu: Bool, accumulate: Bool, into output: UnsafeMutablePointer<Float>
+  bias: Tensor?, negativeSlope: Float?, accumulate: Bool, into output: UnsafeMutablePointer<Float>
 ) {
   let (n, c, h, w) = input.shape.nchw
   if k == 1 && (h * w) % 32 == 0 {
     pointwiseCorrelation(
-      input, packed: packed, outputChannels: m, bias: bias, relu: relu, accumulate: accumulate,
+      input, packed: packed, outputChannels: m, bias: bias, negativeSlope: negativeSlope, accumulate: accumulate,
       into: output)
     return
   }
@@ -190,7 +190,7 @@ private func directCorrelation(
             DirectConvolutionKernels.correlate(
               band: band.pointer, channels: c, planeStride: planeStride, rowStride: rowStride,
               packed: weights.baseAddress!, outputChannels: m, kernelSize: k, rows: rowCount,
-              width: w, bias: bias, relu: relu, accumulate: accumulate,
+              width: w, bias: bias, negativeSlope: negativeSlope, accumulate: accumulate,
               output: output + image * m * h * w + firstRow * w, outputPlaneStride: h * w,
               outputRowStride: w)
           }
@@ -208,7 +208,7 @@ private func directCorrelation(
 /// A 1x1 correlation needs no padding: each image's planes are read in place as rows of H·W
 /// pixels, split into tiles of `pointwisePixels` (a multiple of 32, so no read passes a plane).
 private func pointwiseCorrelation(
-  _ input: Tensor, packed: [Float], outputChannels m: Int, bias: Tensor?, relu: Bool,
+  _ input: Tensor, packed: [Float], outputChannels m: Int, bias: Tensor?, negativeSlope: Float?,
   accumulate: Bool, into output: UnsafeMutablePointer<Float>
 ) {
   let (n, c, h, w) = input.shape.nchw
@@ -227,7 +227,7 @@ private func pointwiseCorrelation(
               band: source.baseAddress! + image * c * plane + first * 32, channels: c,
               planeStride: plane, rowStride: 0, packed: weights.baseAddress!,
               outputChannels: m, kernelSize: 1, rows: 1, width: count * 32,
-              bias: bias == nil ? nil : biasBuffer.baseAddress, relu: relu,
+              bias: bias == nil ? nil : biasBuffer.baseAddress, negativeSlope: negativeSlope,
               accumulate: accumulate, output: output + image * m * plane + first * 32,
               outputPlaneStride: plane, outputRowStride: 0)
           }
@@ -248,7 +248,7 @@ func directConvolutionForward(
   directCorrelation(
     input, packed: DirectConvolution.pack(filter, transposed: false),
     outputChannels: filter.outputChannels, kernelSize: filter.kernelSize,
-    mode: geometry.paddingMode, bias: bias, relu: activation == .relu, accumulate: false,
+    mode: geometry.paddingMode, bias: bias, negativeSlope: activation.negativeSlope, accumulate: false,
     into: output.storage.pointer)
   return output
 }
@@ -267,7 +267,7 @@ func directConvolutionBackwardInput(
   case _ where k == 1, .zero, .circular:
     directCorrelation(
       outputGradient, packed: packed, outputChannels: filter.inputChannels, kernelSize: k,
-      mode: mode, bias: nil, relu: false, accumulate: target != nil,
+      mode: mode, bias: nil, negativeSlope: nil, accumulate: target != nil,
       into: result.storage.pointer)
   case .reflect, .replicate:
     foldedBackwardInput(
@@ -320,7 +320,7 @@ private func foldedBackwardInput(
             DirectConvolutionKernels.correlate(
               band: band.pointer, channels: o, planeStride: planeStride, rowStride: rowStride,
               packed: weights.baseAddress!, outputChannels: ci, kernelSize: 3, rows: part.count,
-              width: paddedWidth, bias: nil, relu: false, accumulate: false,
+              width: paddedWidth, bias: nil, negativeSlope: nil, accumulate: false,
               output: buffer.pointer, outputPlaneStride: bufferPlane, outputRowStride: rowStride)
             let add = accumulate || index > 0
             for channel in 0..<ci {

@@ -123,9 +123,30 @@ public struct ConvolutionGeometry: Equatable, Sendable {
 }
 
 /// The activation fused into a convolution's output loop.
-public enum FusedActivation: Sendable {
+public enum FusedActivation: Equatable, Sendable {
   /// None: the convolution's value.
   case identity
   /// `max(0, ·)`.
   case relu
+  /// `x > 0 ? x : slope · x` (the generator's LeakyReLU, Texture Networks' official code).
+  case leakyReLU(slope: Float)
+
+  /// The factor applied to negative values: nil for `identity`, 0 for `relu`, the slope.
+  public var negativeSlope: Float? {
+    switch self {
+    case .identity: return nil
+    case .relu: return 0
+    case .leakyReLU(let slope): return slope
+    }
+  }
+
+  /// The activation of one value.
+  @inlinable @inline(__always)
+  public func callAsFunction(_ x: Float) -> Float {
+    switch self {
+    case .identity: return x
+    case .relu: return max(x, 0)
+    case .leakyReLU(let slope): return x > 0 ? x : slope * x
+    }
+  }
 }

@@ -114,6 +114,8 @@ func im2colConvolutionForward(
               for x in 0..<columns { values[x] += shift }
             case .relu:
               for x in 0..<columns { values[x] = max(values[x] + shift, 0) }
+            case .leakyReLU:
+              for x in 0..<columns { values[x] = activation(values[x] + shift) }
             }
           }
         }

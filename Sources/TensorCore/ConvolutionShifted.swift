@@ -124,6 +124,8 @@ func shiftedConvolution(
                 for x in 0..<outputWidth { destination[x] = source[x] + shift }
               case .relu:
                 for x in 0..<outputWidth { destination[x] = max(source[x] + shift, 0) }
+              case .leakyReLU:
+                for x in 0..<outputWidth { destination[x] = activation(source[x] + shift) }
               }
             }
           }

@@ -261,7 +261,7 @@ private func winogradOutputTransform(
     if accumulate {
       row[x] += value
     } else {
-      row[x] = activation == .relu ? max(value, 0) : value
+      row[x] = activation(value)
     }
   }
   for c in 0..<channels {

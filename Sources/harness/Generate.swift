@@ -104,6 +104,9 @@ struct Generate: ParsableCommand {
     let requested = SamplingConfiguration(
       model: model, height: height ?? size, width: width ?? size, count: count, batch: batch,
       seed: seed, noise: noise, content: content, batchNorm: batchNorm)
+    // Every batch repeats the same tensor sizes: the pool reuses buffers without slack above the
+    // working set, which would only add to the peak resident memory reported.
+    BufferPool.shared.setSlack(bytes: 0)
     let sampler = try Sampler(requested)
     let resolved = sampler.configuration
     let folder = try RunFolder.create(

@@ -185,6 +185,44 @@ import _TestSupport
     }
   }
 
+  /// `sample` (fused normalisations, folded running statistics, upsampling into the join's
+  /// buffer) is the same function as the taped network in inference mode, for every
+  /// normalisation, sampling statistics, activation, output layer and mode; the running
+  /// statistics are first moved off their initial 0 and 1 by a training pass.
+  @Test(arguments: [
+    (GeneratorConfiguration.Mode.texture, GeneratorConfiguration.Normalization.batch,
+     Activation.leakyReLU(slope: 0.01), GeneratorConfiguration.OutputLayer.convolution),
+    (.texture, .batch, .relu, .convolutionNormActivation),
+    (.texture, .instance, .leakyReLU(slope: 0.2), .convolution),
+    (.style, .batch, .leakyReLU(slope: 0.01), .convolutionNormActivation),
+    (.style, .instance, .relu, .convolution),
+  ])
+  func fusedSamplingMatchesTheTapedNetwork(
+    _ mode: GeneratorConfiguration.Mode, _ normalization: GeneratorConfiguration.Normalization,
+    _ activation: Activation, _ outputLayer: GeneratorConfiguration.OutputLayer
+  ) throws {
+    var configuration = GeneratorConfiguration.textureNets(levels: 4, mode: mode)
+    configuration.normalization = normalization
+    configuration.activation = activation
+    configuration.outputLayer = outputLayer
+    configuration.initialization = .torch7
+    var network = try generator(configuration)
+    var random = RandomStream(seed: 11, name: "noise")
+    let noise = try configuration.drawNoise(batch: 2, height: 32, width: 24, random: &random)
+    let content = mode == .style ? random.uniformTensor([2, 3, 32, 24]) : nil
+    _ = network(noise: noise.map { Variable($0) }, content: content.map { Variable($0) }, mode: .training)
+    for statistics in BatchNormStatistics.allCases {
+      network.samplingStatistics = statistics
+      let fused = try network.sample(noise: noise, content: content)
+      var copy = network
+      let taped = copy(
+        noise: noise.map { Variable($0) }, content: content.map { Variable($0) }, mode: .inference
+      ).value
+      let d = difference(fused, taped)
+      #expect(d.relativeToMax < 1e-5, "\(mode) \(normalization) \(activation) \(outputLayer) \(statistics): \(d)")
+    }
+  }
+
   @Test func trainingModeUpdatesTheRunningStatisticsAsPyTorch() throws {
     var network = try generator(.textureNets(levels: 1))
     var random = RandomStream(seed: 4, name: "noise")

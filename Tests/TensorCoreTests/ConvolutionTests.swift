@@ -82,19 +82,25 @@ let winogradCases: [ConvolutionCase] =
   }
 
   @Test(arguments: convolutionCases)
-  func fusedReLUMatchesNaive(_ c: ConvolutionCase) {
+  func fusedActivationsMatchNaive(_ c: ConvolutionCase) {
     // The GEMM-based kernels, and whatever the dispatch picks (the direct kernels where they apply).
+    let activations = [FusedActivation.relu, .leakyReLU(slope: 0.01), .leakyReLU(slope: 0.3)]
     for direct in [false, true] {
       ConvolutionDispatch.$allowsDirectKernels.withValue(direct) {
         let (x, w, b, _) = inputs(c)
-        let fast = convolutionForward(
-          x, filter: ConvolutionFilter(w), bias: b, geometry: c.geometry, activation: .relu)
-        var naive = NaiveConvolution.forward(x, weight: w, bias: b, geometry: c.geometry)
-        naive.withUnsafeMutableBufferPointer { values in
-          for i in values.indices { values[i] = max(values[i], 0) }
+        let plain = NaiveConvolution.forward(x, weight: w, bias: b, geometry: c.geometry)
+        for activation in activations {
+          let fast = convolutionForward(
+            x, filter: ConvolutionFilter(w), bias: b, geometry: c.geometry, activation: activation)
+          var naive = plain
+          naive.withUnsafeMutableBufferPointer { values in
+            for i in values.indices {
+              values[i] = values[i] > 0 ? values[i] : (activation.negativeSlope ?? 1) * values[i]
+            }
+          }
+          let d = difference(fast, naive)
+          #expect(d.relativeToMax < tolerance, "\(activation) forward \(c.testDescription), direct kernels allowed \(direct): \(d)")
         }
-        let d = difference(fast, naive)
-        #expect(d.relativeToMax < tolerance, "relu forward \(c.testDescription), direct kernels allowed \(direct): \(d)")
       }
     }
   }
@@ -164,6 +170,13 @@ let winogradCases: [ConvolutionCase] =
     }
     let d = difference(forward, naive)
     #expect(d.relativeToMax < tolerance, "Winograd forward \(c.testDescription): \(d)")
+    let leaky = convolutionForward(
+      x, filter: filter, bias: b, geometry: c.geometry, activation: .leakyReLU(slope: 0.2))
+    let naiveLeaky = NaiveConvolution.forward(x, weight: w, bias: b, geometry: c.geometry).map {
+      $0 > 0 ? $0 : 0.2 * $0
+    }
+    let dl = difference(leaky, naiveLeaky)
+    #expect(dl.relativeToMax < tolerance, "Winograd leaky forward \(c.testDescription): \(dl)")
     let backward = convolutionBackwardInput(dOut, filter: filter, inputShape: x.shape, geometry: c.geometry)
     let naiveBackward = NaiveConvolution.backwardInput(dOut, weight: w, inputShape: x.shape, geometry: c.geometry)
     let db = difference(backward, naiveBackward)

@@ -102,17 +102,23 @@ let directConvolutionCases: [DirectConvolutionCase] = PaddingMode.allCases.flatM
     #expect(e.relativeToMax < tolerance, "forward without bias \(c.testDescription): \(e)")
   }
 
+  /// The fused ReLU and LeakyReLU epilogues (the generator's slope 0.01 and a larger one).
   @Test(arguments: directConvolutionCases)
-  func fusedReLUMatchesNaive(_ c: DirectConvolutionCase) {
+  func fusedActivationsMatchNaive(_ c: DirectConvolutionCase) {
     let (x, w, b, _) = inputs(c)
-    var naive = NaiveConvolution.forward(x, weight: w, bias: b, geometry: c.geometry)
-    naive.withUnsafeMutableBufferPointer { values in
-      for i in values.indices { values[i] = max(values[i], 0) }
+    let plain = NaiveConvolution.forward(x, weight: w, bias: b, geometry: c.geometry)
+    for activation in [FusedActivation.relu, .leakyReLU(slope: 0.01), .leakyReLU(slope: 0.3)] {
+      var naive = plain
+      naive.withUnsafeMutableBufferPointer { values in
+        for i in values.indices {
+          values[i] = values[i] > 0 ? values[i] : (activation.negativeSlope ?? 1) * values[i]
+        }
+      }
+      let fast = convolutionForward(
+        x, filter: ConvolutionFilter(w), bias: b, geometry: c.geometry, activation: activation)
+      let d = difference(fast, naive)
+      #expect(d.relativeToMax < tolerance, "\(activation) forward \(c.testDescription): \(d)")
     }
-    let fast = convolutionForward(
-      x, filter: ConvolutionFilter(w), bias: b, geometry: c.geometry, activation: .relu)
-    let d = difference(fast, naive)
-    #expect(d.relativeToMax < tolerance, "relu forward \(c.testDescription): \(d)")
   }
 
   @Test(arguments: directConvolutionCases)
