@@ -22,27 +22,31 @@ struct Generate: ParsableCommand {
       centre-cropped; without a size, the content's own size rounded down to a multiple).
 
       Examples:
-        harness generate --model results/train/brick/model.h5 --size 256 --count 8 --out DIR
-        harness generate --model M.h5 --width 512 --height 256 --seed 3 --out DIR
-        harness generate --model M.h5 --noise DIR/samples.h5:/noise --batch-norm running --out DIR2
-        harness generate --model style.h5 --content data/content/chelsea.png --out DIR
+        harness generate --model model.h5 --size 256 --count 8 --out DIR
+        harness generate --model M.h5 --width 512 --height 256 --seed 3 \\
+            --out DIR
+        harness generate --model M.h5 --noise DIR/samples.h5:/noise \\
+            --batch-norm running --out DIR2
+        harness generate --model style.h5 \\
+            --content data/content/chelsea.png --out DIR
 
       Batch norm at sampling time: the model's setting (texture_nets v1 sampled with batch \
       statistics), or --batch-norm batch|running. With batch statistics a sample depends on \
       the other samples of its batch.
 
       Outputs in --out (new or empty; default results/generate/<UTC time>):
-        sample-0000.png ...  one PNG per sample (clamped to [0, 1] for display)
-        samples.h5           /samples [N, 3, H, W] float32 (unclamped, as generated),
-                             /noise/0 ... /noise/K-1 (the noise used), /content (style),
-                             attributes generator, sampling, measurement (seconds per batch and
-                             per sample, peak RSS and tensor MiB), provenance, model_provenance
+        sample-0000.png ...  one PNG per sample (clamped to [0, 1])
+        samples.h5           /samples [N, 3, H, W] float32, unclamped
+                             /noise/0 ... /noise/K-1: the noise used
+                             /content (style models)
+                             @generator @sampling @measurement
+                             @provenance @model_provenance @schema
         sampling.json        the resolved settings
-        measurement.json     time and memory of the forward passes (not of writing)
-        provenance.json      git commit, toolchain, CPU, BLAS kernel and threads, seed, argv
+        measurement.json     seconds per batch and sample, peak RSS
+        provenance.json      git commit, toolchain, CPU, BLAS, seed, argv
       """)
 
-  @Option(help: "The model file (HDF5 from harness train or harness import-generator).")
+  @Option(help: "The model file (HDF5, from harness import-generator; the trainer writes the same).")
   var model: String
 
   @Option(help: "Square samples of N x N pixels (default 256 for texture models).")

@@ -20,10 +20,12 @@ struct ImportGenerator: ParsableCommand {
 
       CONFIG.json is a generator configuration, every field given, e.g. the reference's \
       TextureNet(K=5) in texture mode:
-        {"levels": 5, "channelsPerLevel": 8, "noiseChannels": 3, "noiseDistribution": "uniform",
-         "mode": "texture", "normalization": "batch", "samplingStatistics": "batch",
-         "activation": {"kind": "leakyReLU", "slope": 0.01}, "padding": "circular",
-         "outputLayer": "convolution", "initialization": "pytorch"}
+        {"levels": 5, "channelsPerLevel": 8, "noiseChannels": 3,
+         "noiseDistribution": "uniform", "mode": "texture",
+         "normalization": "batch", "samplingStatistics": "batch",
+         "activation": {"kind": "leakyReLU", "slope": 0.01},
+         "padding": "circular", "outputLayer": "convolution",
+         "initialization": "pytorch"}
       harness import-generator --print-reference-configuration prints it (pipe it to a file).
 
       The model file (replaced atomically): /weights/<name> float32, attributes schema, generator \
