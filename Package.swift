@@ -54,9 +54,10 @@ let package = Package(
     .target(
       name: "ImageArguments", dependencies: ["Store", "Suggestions", "TensorCore"],
       exclude: ["README.md"]),
-    // The generator's sampler (harness generate) and, next, its trainer.
+    // The generator's sampler (harness generate) and its trainer (harness train).
     .target(
-      name: "Training", dependencies: ["ImageArguments", "NN", "Runs", "Store", "TensorCore"],
+      name: "Training",
+      dependencies: ["ImageArguments", "Losses", "NN", "Optimizers", "Runs", "Store", "TensorCore"],
       exclude: ["README.md"]),
     .target(
       name: "Gatys", dependencies: ["ImageArguments", "Losses", "NN", "Optimizers", "Runs", "Store"],

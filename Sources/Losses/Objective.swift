@@ -203,3 +203,21 @@ public enum ObjectiveError: Error, CustomStringConvertible, Equatable {
     }
   }
 }
+
+extension Objective {
+  /// `targets` with every content term's targets taken from `content`, the features of a
+  /// content batch `[B, C, H, W]` (the trainer's style mode: the content target relu4_2 of each
+  /// batch is computed on the fly; style targets stay). `content` must hold the content layers.
+  public func replacingContentTargets(
+    _ targets: Targets, content: [VGGLayer: Tensor]
+  ) throws(ObjectiveError) -> Targets {
+    var values = targets.values
+    for (t, term) in featureTerms.enumerated() where term.target == .content {
+      for (l, layer) in term.layers.enumerated() {
+        guard let map = content[layer] else { throw ObjectiveError.missingLayer(layer, image: .content) }
+        values[t][l] = term.loss.target(from: map)
+      }
+    }
+    return Targets(values: values)
+  }
+}
