@@ -10,7 +10,7 @@ let package = Package(
     .executable(name: "harness", targets: ["harness"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
   ],
   targets: [
     // C boundary: no Swift API, no C types leak above `TensorCore` and `Store`.
@@ -65,10 +65,20 @@ let package = Package(
     .target(
       name: "Measurements", dependencies: ["Gatys", "ImageArguments", "Losses", "NN", "Runs", "Store"],
       exclude: ["README.md"]),
+    // The experiment schema, presets and sweeps, and the runner comparing a trained generator
+    // with Gatys on the same objective (each measurement in a fresh
+    // harness process, started with Foundation.Process).
+    .target(
+      name: "Experiments",
+      dependencies: [
+        "Gatys", "Losses", "NN", "Optimizers", "Runs", "Store", "Suggestions", "TensorCore",
+        "Training",
+      ],
+      exclude: ["README.md"]),
     .executableTarget(
       name: "harness",
       dependencies: [
-        "Gatys", "ImageArguments", "Losses", "Measurements", "NN", "Optimizers", "Runs", "Store",
+        "Experiments", "Gatys", "ImageArguments", "Losses", "Measurements", "NN", "Optimizers", "Runs", "Store",
         "TensorCore", "Training",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
@@ -96,6 +106,7 @@ let package = Package(
     .testTarget(name: "GatysTests", dependencies: ["Gatys", "_TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "_TestSupport"]),
     .testTarget(name: "MeasurementsTests", dependencies: ["Measurements", "_TestSupport"]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"]),
     .testTarget(name: "HarnessTests", dependencies: ["harness", "_TestSupport"]),
   ]
 )
