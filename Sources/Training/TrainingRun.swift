@@ -63,6 +63,7 @@ public final class TrainingRun {
   private var contentOrder: ContentOrder?
   private var metrics: [[Double]] = []
   private var elapsedBefore = 0.0
+  private var untrackedSteps = 0
   private var folder: RunFolder?
 
   /// The metrics table's columns for `objective`.
@@ -340,6 +341,14 @@ public final class TrainingRun {
       throw TrainingError.diverged(iteration: iteration, terms: divergedTerms ?? [], directory: outputDirectory.path)
     }
     return summary
+  }
+
+  /// Makes one more training iteration, writing nothing (no metrics row, samples or
+  /// checkpoint): what `harness bench training` times. Returns the batch's total loss.
+  @discardableResult
+  public func step() throws -> Double {
+    untrackedSteps += 1
+    return try trainStep(iteration: metrics.count + untrackedSteps).total
   }
 
   /// What one iteration computed.
