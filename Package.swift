@@ -63,7 +63,8 @@ let package = Package(
       name: "Gatys", dependencies: ["ImageArguments", "Losses", "NN", "Optimizers", "Runs", "Store"],
       exclude: ["README.md"]),
     .target(
-      name: "Measurements", dependencies: ["Gatys", "ImageArguments", "Losses", "NN", "Runs", "Store"],
+      name: "Measurements",
+      dependencies: ["Gatys", "ImageArguments", "Losses", "NN", "Runs", "Store", "Training"],
       exclude: ["README.md"]),
     // The experiment schema, presets and sweeps, and the runner comparing a trained generator
     // with Gatys on the same objective (each measurement in a fresh
@@ -104,7 +105,11 @@ let package = Package(
     .testTarget(name: "RunsTests", dependencies: ["Runs", "_TestSupport"]),
     .testTarget(name: "ImageArgumentsTests", dependencies: ["ImageArguments", "_TestSupport"]),
     .testTarget(name: "GatysTests", dependencies: ["Gatys", "_TestSupport"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "_TestSupport"]),
+    .testTarget(
+      name: "TrainingTests",
+      dependencies: [
+        "Training", "ImageArguments", "Losses", "NN", "Optimizers", "Runs", "Store", "_TestSupport",
+      ]),
     .testTarget(name: "MeasurementsTests", dependencies: ["Measurements", "_TestSupport"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"]),
     .testTarget(name: "HarnessTests", dependencies: ["harness", "_TestSupport"]),

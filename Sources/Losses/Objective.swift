@@ -48,6 +48,12 @@ public struct Objective: Sendable {
     return names
   }
 
+  /// The weight each reported value enters the total with, in `termNames` order: the term's
+  /// weight times the layer's for feature terms, the term's weight for image terms.
+  public var termWeights: [Float] {
+    featureTerms.flatMap { term in term.layerWeights.map { term.weight * $0 } } + imageTerms.map(\.weight)
+  }
+
   /// Exemplar statistics: for each feature term, one target per layer.
   public struct Targets: Sendable {
     /// `values[term][layer]`.

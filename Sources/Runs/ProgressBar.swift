@@ -13,19 +13,22 @@ public struct ProgressBar {
   private let start = monotonicSeconds()
   private let interactive = isatty(STDERR_FILENO) != 0
   private var lastDraw = 0.0
+  /// The step the bar started at (a resumed run's): the rate counts the steps made since.
+  public let first: Int
 
-  /// A bar for `total` steps.
-  public init(total: Int, unit: String = "it", printEvery: Int = 10) {
+  /// A bar for `total` steps, of which `first` were done before it started (a resumed run).
+  public init(total: Int, unit: String = "it", printEvery: Int = 10, startingAt first: Int = 0) {
     self.total = total
     self.unit = unit
     self.printEvery = max(printEvery, 1)
+    self.first = first
   }
 
   /// Shows step `done` of `total` with `status`.
   public mutating func update(_ done: Int, status: String, force: Bool = false) {
     let now = monotonicSeconds()
     let elapsed = now - start
-    let rate = elapsed > 0 ? Double(done) / elapsed : 0
+    let rate = elapsed > 0 ? Double(done - first) / elapsed : 0
     let left = rate > 0 ? Double(total - done) / rate : 0
     let line = Self.line(done: done, total: total, status: status, rate: rate, secondsLeft: left, unit: unit)
     if interactive {

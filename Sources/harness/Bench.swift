@@ -3,6 +3,7 @@ import Foundation
 import NN
 import Measurements
 import TensorCore
+import Training
 
 /// `harness bench`: speed benchmarks, compared with the PyTorch reference's cases.
 struct Bench: ParsableCommand {
@@ -27,7 +28,12 @@ struct Bench: ParsableCommand {
         generator-layers  each of the generator's convolutions (K = 5 and 6, 256x256, batch \
       1, 4, 16): forward, input and weight gradient, GEMM-based kernels against the direct \
       small-channel kernels, GFLOP/s, as a markdown table (minutes; not part of all).
-        all         kernels, descriptor, gatys, losses and generator.
+        training    one train step (generator forward in training mode, VGG-19 forward, backward \
+      to every generator parameter, Adam) at batch 4 with the reference's settings \
+      (train_step_texture_K5_b4_128, train_step_texture_K5_b4_256, train_step_style_K6_b4_256), \
+      and the peak RSS of a fresh `harness train` making 3 iterations at the paper's batch 16, \
+      256x256 (rss_train_texture_K5_b16_256).
+        all         kernels, descriptor, gatys, losses, generator and training.
 
       Each case is warmed up, then timed until --runs clean runs are collected; a run is clean \
       when other processes used < 5% of a core during it (as bench_torch.py). Times are the median \
@@ -92,9 +98,9 @@ struct Bench: ParsableCommand {
       fflush(nil)
     }
     let sizeList = try numberList(sizes, option: "--sizes").map { Int($0) }
-    guard ["kernels", "descriptor", "gatys", "losses", "generator", "generator-layers", "all"].contains(suite) else {
+    guard ["kernels", "descriptor", "gatys", "losses", "generator", "generator-layers", "training", "all"].contains(suite) else {
       throw ValidationError(
-        "unknown benchmark suite '\(suite)'; expected kernels, descriptor, gatys, losses, generator, generator-layers or all")
+        "unknown benchmark suite '\(suite)'; expected kernels, descriptor, gatys, losses, generator, generator-layers, training or all")
     }
     if suite == "kernels" || suite == "all" {
       try KernelBenchmark(size: size, timer: timer).run(report: report)
@@ -126,6 +132,11 @@ struct Bench: ParsableCommand {
       try GeneratorBenchmark(timer: timer).run(
         launch: { levels in try Self.generatePeakResident(levels: levels, threads: threads) },
         report: report)
+    }
+    if suite == "training" || suite == "all" {
+      let threads = Parallel.threads
+      try TrainingBenchmark(weights: weights, timer: timer).run(
+        launch: { try Self.trainPeakResident(weights: weights, threads: threads) }, report: report)
     }
     if let json {
       let document = BenchmarkDocument(machine: machine, records: records)
@@ -167,6 +178,38 @@ extension Bench {
       throw ValidationError("harness generate exited with status \(process.terminationStatus): \(text)")
     }
     return value
+  }
+
+  /// The peak RSS (MiB) of a fresh `harness train` process making 3 iterations of the paper's
+  /// texture training (K = 5, batch 16, 256²), from its summary.json.
+  static func trainPeakResident(weights: String, threads: Int) throws -> Double {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("harness-bench-train-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let images = try TrainingBenchmark.writeImages(size: 256, to: directory)
+    var configuration = TrainingBenchmark.configuration(
+      mode: .texture, size: 256, batch: 16, images: images, weights: weights)
+    configuration.iterations = 3
+    configuration.sampleEvery = 0
+    configuration.checkpointEvery = 0
+    let file = directory.appendingPathComponent("configuration.json")
+    try JSONEncoder().encode(configuration).write(to: file)
+    let output = directory.appendingPathComponent("out")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    process.arguments = [
+      "train", "--configuration", file.path, "--out", output.path, "--quiet", "--threads", "\(threads)",
+    ]
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw ValidationError("harness train --configuration \(file.path) exited with status \(process.terminationStatus)")
+    }
+    let summary = try JSONDecoder().decode(
+      TrainingSummary.self, from: Data(contentsOf: output.appendingPathComponent("summary.json")))
+    return summary.peakResidentMiB
   }
 
   /// Runs `harness gatys --configuration FILE` in a fresh process (this executable), quietly,

@@ -33,6 +33,9 @@ struct Harness: ParsableCommand {
         harness gatys --style data/textures/brick.png --size 256 --out DIR
       Style transfer:
         harness gatys --content C.jpg --style S.jpg --out DIR
+      Texture Networks: train a generator, then sample it (any size):
+        harness train --style data/textures/gravel.png --size 128 --batch-size 4 --out DIR
+        harness generate --model DIR/model.h5 --size 512 --count 8 --out SAMPLES
       What the VGG-19 descriptor sees (activations, Grams, losses, gradient):
         harness features IMG.png --style S.jpg --content IMG.png --out f.h5
       Speed and memory, comparable with the PyTorch reference's figures:
@@ -49,7 +52,7 @@ struct Harness: ParsableCommand {
       """,
     version: HarnessVersion.text,
     subcommands: [
-      Info.self, GatysCommand.self, Generate.self, Features.self, ImportWeights.self,
+      Info.self, GatysCommand.self, Train.self, Generate.self, Features.self, ImportWeights.self,
       ImportGenerator.self, Inspect.self, Bench.self,
       WriteSampleStore.self,
     ])
