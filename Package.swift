@@ -72,8 +72,8 @@ let package = Package(
     .target(
       name: "Experiments",
       dependencies: [
-        "Gatys", "Losses", "NN", "Optimizers", "Runs", "Store", "Suggestions", "TensorCore",
-        "Training",
+        "Gatys", "ImageArguments", "Losses", "NN", "Optimizers", "Runs", "Store", "Suggestions",
+        "TensorCore", "Training",
       ],
       exclude: ["README.md"]),
     .executableTarget(
@@ -111,7 +111,7 @@ let package = Package(
         "Training", "ImageArguments", "Losses", "NN", "Optimizers", "Runs", "Store", "_TestSupport",
       ]),
     .testTarget(name: "MeasurementsTests", dependencies: ["Measurements", "_TestSupport"]),
-    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "harness", "_TestSupport"]),
     .testTarget(name: "HarnessTests", dependencies: ["harness", "_TestSupport"]),
   ]
 )

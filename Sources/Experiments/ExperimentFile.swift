@@ -158,9 +158,7 @@ struct ExperimentLoader {
       return .object([])
     case .string(let name):
       guard let preset = Preset.named(name) else {
-        problem(
-          "extends",
-          unknownNameMessage(name, isNot: "a preset", known: Preset.all.map(\.name)))
+        problem("extends", Preset.unknownNameMessage(name))
         return .object([])
       }
       var experiment = preset.experiment

@@ -2,6 +2,7 @@ import Gatys
 import Losses
 import NN
 import Optimizers
+import Suggestions
 import Training
 
 /// A named, complete experiment that files start from (`"extends": "paper"`), citing where its
@@ -20,6 +21,11 @@ public struct Preset: Sendable {
 
   /// The preset called `name`, if any.
   public static func named(_ name: String) -> Preset? { all.first { $0.name == name } }
+
+  /// `"NAME" is not a preset; did you mean "paper"? (known: ...)`.
+  public static func unknownNameMessage(_ name: String) -> String {
+    Suggestions.unknownNameMessage(name, isNot: "a preset", known: all.map(\.name))
+  }
 
   /// The data folder of `Scripts/setup`, as experiment paths write it.
   public static let dataFolder = "$TEXTURE_NETS_DATA"

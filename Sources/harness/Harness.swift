@@ -16,7 +16,14 @@ struct Harness: ParsableCommand {
       printError("error: \(error)")
       Foundation.exit(1)
     }
-    main(nil)
+    main(experimentArguments(Array(CommandLine.arguments.dropFirst())))
+  }
+
+  /// The arguments with `run` put in front when the first one is an experiment file
+  /// (`harness exp/ablation-K.json` runs it).
+  static func experimentArguments(_ arguments: [String]) -> [String] {
+    guard let first = arguments.first, first.hasSuffix(".json") else { return arguments }
+    return ["run"] + arguments
   }
 
   static let configuration = CommandConfiguration(
@@ -25,6 +32,11 @@ struct Harness: ParsableCommand {
     discussion: """
       Reproduces the feed-forward texture generator of Ulyanov et al. (ICML 2016) and measures it \
       against iterative Gatys et al. optimisation with the same VGG-19 descriptor loss.
+
+      The main job, an experiment file (every point of its sweep: train the generator, score \
+      its samples, time it, and run Gatys to the same loss, each in a fresh process):
+        harness exp/ablation-K.json          (same as: harness run exp/ablation-K.json)
+        harness validate exp/*.json          harness presets [NAME]
 
       First time on a machine: Scripts/setup (installs the libraries, fetches the normalised \
       VGG-19 and images into data/, converts the weights). Then, for example:
@@ -52,7 +64,8 @@ struct Harness: ParsableCommand {
       """,
     version: HarnessVersion.text,
     subcommands: [
-      Info.self, GatysCommand.self, Train.self, Generate.self, Features.self, ImportWeights.self,
+      RunCommand.self, Validate.self, Presets.self, Info.self, GatysCommand.self, Train.self,
+      Generate.self, Features.self, ImportWeights.self,
       ImportGenerator.self, Inspect.self, Bench.self,
       WriteSampleStore.self,
     ])

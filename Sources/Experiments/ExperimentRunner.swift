@@ -1,0 +1,181 @@
+import Foundation
+import Gatys
+import Optimizers
+import Runs
+import Store
+import Training
+
+/// Runs the points of an experiment, each in its own folder, and compares each trained
+/// generator with the Gatys baseline on the same objective:
+///
+///     <root>/<point>/point.json        the resolved experiment of the point (reloadable as is)
+///     <root>/<point>/provenance.json   git commit, toolchain, CPU, BLAS kernel and threads, seed
+///     <root>/<point>/training/         the trainer's run folder (model.h5, store.h5 with
+///                                      /metrics/iterations, samples/, checkpoint.h5, summary.json)
+///     <root>/<point>/evaluation/size-S/  S samples at S × S from fresh noise (samples.h5,
+///                                      sample-NNNN.png), scores.json (each sample's loss)
+///     <root>/<point>/timing/size-S/attempt-N/  a fresh `harness generate` at batch 1
+///                                      (measurement.json: seconds per sample, peak RSS)
+///     <root>/<point>/gatys/<optimizer>.json  the Gatys configuration (stopAtLoss = the mean
+///                                      sample loss at gatys.size)
+///     <root>/<point>/gatys/<optimizer>/  a fresh `harness gatys` run (store.h5: loss against
+///                                      wall time, summary; final.png)
+///     <root>/<point>/summary.json      `PointSummary`
+///
+/// In order: train, evaluate (every size), time the generator (every size), run Gatys (every
+/// optimiser). Each stage that finished is skipped on a rerun; an interrupted training or Gatys
+/// run resumes from its checkpoint. A point folder whose `point.json` differs from the point's
+/// resolved experiment is refused, never overwritten.
+public final class ExperimentRunner {
+  /// The experiment.
+  public let file: ExperimentFile
+  /// The folder holding the point folders.
+  public let root: URL
+  /// The `harness` executable the fresh processes run.
+  public let executable: URL
+  /// The harness version, for provenance.
+  public let harnessVersion: String
+  /// Show the trainer's progress bar.
+  public var showsProgress = true
+  /// Polled between stages and during child processes: true stops the experiment cleanly.
+  public var isInterrupted: () -> Bool = { InterruptSignal.shared.received != nil }
+  /// Receives the progress lines (one per point and stage, with the experiment's ETA).
+  public var report: (String) -> Void = { line in
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+  }
+
+  private var started = monotonicSeconds()
+  private var pointsDone = 0
+  private var pointsLeft = 0
+
+  /// A runner for `file` writing under `root` (default `results/<experiment>`), starting
+  /// `executable` for the fresh-process measurements.
+  public init(file: ExperimentFile, root: URL? = nil, executable: URL, harnessVersion: String) {
+    self.file = file
+    self.root = root ?? URL(fileURLWithPath: "results").appendingPathComponent(file.name)
+    self.executable = executable
+    self.harnessVersion = harnessVersion
+  }
+
+  /// The folder of `point`.
+  public func folder(of point: ExperimentPoint) -> URL { root.appendingPathComponent(point.name) }
+
+  /// What a run of the experiment ended with.
+  public struct Outcome: Sendable {
+    /// The summaries of the points that finished, in sweep order.
+    public var summaries: [PointSummary]
+    /// Whether Ctrl-C or SIGTERM stopped it (the next run resumes).
+    public var interrupted: Bool
+  }
+
+  /// Runs `points` (default: every point) in order.
+  ///
+  /// - Throws: `ExperimentRunError` (a changed configuration on disk, a failed child process, a
+  ///   diverged training), or the trainer's and the sampler's errors.
+  public func run(_ points: [ExperimentPoint]? = nil) throws -> Outcome {
+    InterruptSignal.shared.install()
+    let points = points ?? file.points
+    for point in points { try checkFolder(of: point) }
+    started = monotonicSeconds()
+    pointsDone = 0
+    pointsLeft = points.count
+    var summaries: [PointSummary] = []
+    for (index, point) in points.enumerated() {
+      let stage = PointStages(runner: self, point: point, label: "[\(index + 1)/\(points.count) \(point.name)]")
+      guard let summary = try stage.run() else { return Outcome(summaries: summaries, interrupted: true) }
+      summaries.append(summary)
+      pointsLeft -= 1
+      pointsDone += 1
+    }
+    return Outcome(summaries: summaries, interrupted: false)
+  }
+
+  /// The experiment's remaining time, estimated from the points finished in this session.
+  var estimatedTimeLeft: String {
+    guard pointsDone > 0 else { return "ETA unknown" }
+    let perPoint = (monotonicSeconds() - started) / Double(pointsDone)
+    return "ETA " + Self.duration(perPoint * Double(pointsLeft))
+  }
+
+  /// `1h02m`, `3m05s`, `12s`.
+  static func duration(_ seconds: Double) -> String {
+    let total = Int(seconds.rounded())
+    if total >= 3600 { return String(format: "%dh%02dm", total / 3600, (total % 3600) / 60) }
+    if total >= 60 { return String(format: "%dm%02ds", total / 60, total % 60) }
+    return "\(total)s"
+  }
+
+  /// Refuses a point folder that holds another configuration's results (or files that are not
+  /// a point's), before anything runs.
+  func checkFolder(of point: ExperimentPoint) throws {
+    let url = folder(of: point)
+    let manager = FileManager.default
+    guard manager.fileExists(atPath: url.path) else { return }
+    let pointFile = url.appendingPathComponent("point.json")
+    guard let data = manager.contents(atPath: pointFile.path) else {
+      let contents = (try? manager.contentsOfDirectory(atPath: url.path)) ?? []
+      if contents.isEmpty { return }
+      throw ExperimentRunError.notAPointFolder(url.path)
+    }
+    let stored = try? JSONDecoder().decode(Experiment.self, from: data)
+    guard stored != point.experiment else { return }
+    var differences: [String] = []
+    if let storedTree = try? JSONValue(parsing: data), let currentTree = try? JSONValue.encoding(point.experiment) {
+      differences = Self.differences(storedTree, currentTree)
+    }
+    throw ExperimentRunError.changedConfiguration(url.path, differences: differences)
+  }
+
+  /// The key paths whose values differ between `a` and `b` (leaves; a missing side counts).
+  static func differences(_ a: JSONValue, _ b: JSONValue) -> [String] {
+    var paths: [String] = []
+    var seen: Set<String> = []
+    for path in a.keyPaths() + b.keyPaths() {
+      let x = a.value(at: path)
+      let y = b.value(at: path)
+      let isLeaf: (JSONValue?) -> Bool = { value in
+        switch value {
+        case .object?, .array?: return false
+        default: return true
+        }
+      }
+      guard isLeaf(x) || isLeaf(y), x != y else { continue }
+      let dotted = path.dotted
+      if seen.insert(dotted).inserted {
+        paths.append("\(dotted): \(x?.text ?? "absent") on disk, \(y?.text ?? "absent") now")
+      }
+    }
+    return paths
+  }
+}
+
+/// Why an experiment could not go on.
+public enum ExperimentRunError: Error, CustomStringConvertible {
+  /// The point folder's `point.json` is another configuration (folder, differing keys).
+  case changedConfiguration(String, differences: [String])
+  /// The point folder holds files but no `point.json`.
+  case notAPointFolder(String)
+  /// A fresh process failed (what, exit status, log file and its last lines).
+  case childFailed(String, status: Int32, log: String, tail: String)
+  /// The training diverged, so there is no generator to compare.
+  case trainingDiverged(String, reason: String)
+  /// A stage's output is missing or unreadable.
+  case badOutput(String, reason: String)
+
+  /// One message naming the folder and what to do.
+  public var description: String {
+    switch self {
+    case .changedConfiguration(let path, let differences):
+      let shown = differences.prefix(8).map { "  " + $0 }.joined(separator: "\n")
+      return "\(path): holds results of a different configuration of this point (its point.json differs); it is never overwritten: remove or rename it, or run with --out DIR\n" + shown
+    case .notAPointFolder(let path):
+      return "\(path): holds files but no point.json, so it is not a point folder of this experiment; remove or rename it, or run with --out DIR"
+    case .childFailed(let what, let status, let log, let tail):
+      return "\(what) exited with status \(status) (log: \(log)):\n\(tail)"
+    case .trainingDiverged(let path, let reason):
+      return "\(path): the training diverged (\(reason)); there is no generator to compare"
+    case .badOutput(let path, let reason):
+      return "\(path): \(reason)"
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// The experiment's comparison table, one row per point and Gatys optimiser, as printed at the
+/// end of `harness run`:
+///
+///     point      params  train s  size  loss mean ± sd     ms/sample  MiB   Gatys  its  s      MiB    speed×  mem×  break-even
+public enum SummaryTable {
+  /// The table of `summaries` (plain text, aligned columns).
+  public static func text(_ summaries: [PointSummary]) -> String {
+    let header = [
+      "point", "params", "train s", "size", "sample loss (mean ± sd)", "ms/sample", "sample MiB",
+      "Gatys", "its", "s to loss", "Gatys MiB", "speed x", "memory x", "break-even",
+    ]
+    var rows: [[String]] = []
+    for summary in summaries {
+      for evaluation in summary.evaluations {
+        let comparisons = summary.gatys.filter { $0.size == evaluation.size }
+        let generatorColumns = [
+          summary.point, "\(summary.parameterCount)", String(format: "%.1f", summary.trainingSeconds),
+          "\(evaluation.size)",
+          String(format: "%.4g ± %.2g", evaluation.lossMean, evaluation.lossStandardDeviation),
+          String(format: "%.2f", evaluation.secondsPerSample * 1000),
+          String(format: "%.0f", evaluation.samplePeakResidentMiB),
+        ]
+        if comparisons.isEmpty {
+          rows.append(generatorColumns + Array(repeating: "-", count: 7))
+        }
+        for gatys in comparisons {
+          let bound = gatys.reachedLoss ? "" : ">"
+          rows.append(
+            generatorColumns + [
+              gatys.optimizer, "\(bound)\(gatys.iterations)", String(format: "%@%.1f", bound, gatys.seconds),
+              String(format: "%.0f", gatys.peakResidentMiB), String(format: "%@%.0f", bound, gatys.speedRatio),
+              String(format: "%.1f", gatys.memoryRatio), gatys.breakEvenCount.map { "\(bound)\($0)" } ?? "never",
+            ])
+        }
+      }
+    }
+    let widths = header.indices.map { column in
+      ([header[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0
+    }
+    func line(_ cells: [String]) -> String {
+      zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+        .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+    }
+    let legend = """
+      (> : Gatys did not reach the generator's mean sample loss within its iteration cap: \
+      its time and the ratios are lower bounds. speed x = Gatys seconds to that loss / the \
+      generator's seconds per sample; memory x = peak RSS ratio; break-even = images from which \
+      training plus generation is cheaper than Gatys per image.)
+      """
+    return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n" + legend
+  }
+}
