@@ -61,9 +61,12 @@ public indirect enum JSONValue: Equatable, Sendable {
   }
 
   /// `overrides` laid over this value: objects merge member by member (recursively); any other
-  /// value in `overrides` (a number, a string, an array, null) replaces what is here.
+  /// value in `overrides` (a number, a string, an array, null) replaces what is here. An object
+  /// whose `kind` differs from this one's (another loss, optimiser or schedule) replaces it
+  /// whole, since its other keys belong to its own kind.
   public func merging(_ overrides: JSONValue) -> JSONValue {
     guard case .object = self, case .object(let over) = overrides else { return overrides }
+    if let kind = overrides["kind"], kind != self["kind"] { return overrides }
     var result = self
     for (key, value) in over { result = result.setting(key, to: result[key].map { $0.merging(value) } ?? value) }
     return result

@@ -150,3 +150,25 @@ import _TestSupport
       ])
   }
 }
+
+/// Deep merge: objects member by member, other values replaced, another `kind` replaced whole.
+@Suite struct MergeTests {
+  @Test func objectsMergeAndAnotherKindReplaces() throws {
+    let base = try JSONValue(parsing: #"{"a": {"b": 1, "c": [1, 2]}, "s": {"kind": "stepDecay", "factor": 0.7}}"#)
+    let merged = base.merging(try JSONValue(parsing: #"{"a": {"c": [3]}, "s": {"kind": "constant"}}"#))
+    #expect(merged == (try JSONValue(parsing: #"{"a": {"b": 1, "c": [3]}, "s": {"kind": "constant"}}"#)))
+    let same = base.merging(try JSONValue(parsing: #"{"s": {"kind": "stepDecay", "factor": 0.8}}"#))
+    #expect(same["s"] == (try JSONValue(parsing: #"{"kind": "stepDecay", "factor": 0.8}"#)))
+  }
+
+  @Test func parsingKeepsKeyOrderAndNumberText() throws {
+    let tree = try JSONValue(parsing: #"{"zeta": 1e-3, "alpha": [true, null, "x\u00e9\n"], "mid": 18446744073709551615}"#)
+    #expect(tree.keys == ["zeta", "alpha", "mid"])
+    #expect(tree["zeta"] == .number("1e-3"))
+    #expect(tree["mid"]?.text == "18446744073709551615")
+    #expect(tree["alpha"] == .array([.bool(true), .null, .string("xé\n")]))
+    #expect(throws: JSONSyntaxError(line: 1, column: 9, message: "expected ',' or '}' in an object")) {
+      try JSONValue(parsing: #"{"a": 1 "b": 2}"#)
+    }
+  }
+}
