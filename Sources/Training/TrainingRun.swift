@@ -311,7 +311,8 @@ public final class TrainingRun {
         try checkpoint(iteration: iteration, elapsed: elapsed())
       }
     }
-    if stopReason == .interrupted && !(configuration.checkpointEvery > 0 && iteration % configuration.checkpointEvery == 0) {
+    let checkpointed = configuration.checkpointEvery > 0 && iteration % configuration.checkpointEvery == 0
+    if stopReason == .interrupted && iteration > 0 && !checkpointed {
       try checkpoint(iteration: iteration, elapsed: elapsed())
     }
     if showsProgress && stopReason != .completed { progress.finish() }
