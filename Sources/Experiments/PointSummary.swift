@@ -107,7 +107,7 @@ public struct GatysComparison: Codable, Equatable, Sendable {
   /// Gatys peak memory / the generator's sample peak memory.
   public var memoryRatio: Double
   /// The number of images from which training plus generation is cheaper than Gatys per image
-  /// (nil: never, when Gatys is not slower per image).
+  /// (nil: never, when Gatys is not slower per image; an upper bound when `reachedLoss` is false).
   public var breakEvenCount: Int?
 
   /// A comparison; the ratios and the break-even count are computed from the times.

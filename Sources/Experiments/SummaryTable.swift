@@ -3,7 +3,8 @@ import Foundation
 /// The experiment's comparison table, one row per point and Gatys optimiser, as printed at the
 /// end of `harness run`:
 ///
-///     point      params  train s  size  loss mean ± sd     ms/sample  MiB   Gatys  its  s      MiB    speed×  mem×  break-even
+///     point  params  train s  size  sample loss (mean ± sd)  ms/sample  sample MiB  Gatys  its
+///     s to loss  Gatys MiB  speed x  memory x  break-even
 public enum SummaryTable {
   /// The table of `summaries` (plain text, aligned columns).
   public static func text(_ summaries: [PointSummary]) -> String {
@@ -31,7 +32,8 @@ public enum SummaryTable {
             generatorColumns + [
               gatys.optimizer, "\(bound)\(gatys.iterations)", String(format: "%@%.1f", bound, gatys.seconds),
               String(format: "%.0f", gatys.peakResidentMiB), String(format: "%@%.0f", bound, gatys.speedRatio),
-              String(format: "%.1f", gatys.memoryRatio), gatys.breakEvenCount.map { "\(bound)\($0)" } ?? "never",
+              String(format: "%.1f", gatys.memoryRatio),
+              gatys.breakEvenCount.map { (gatys.reachedLoss ? "" : "<=") + "\($0)" } ?? "never",
             ])
         }
       }
@@ -45,7 +47,8 @@ public enum SummaryTable {
     }
     let legend = """
       (> : Gatys did not reach the generator's mean sample loss within its iteration cap: \
-      its time and the ratios are lower bounds. speed x = Gatys seconds to that loss / the \
+      its time and the speed ratio are lower bounds, and the break-even count (<=) an upper \
+      bound. speed x = Gatys seconds to that loss / the \
       generator's seconds per sample; memory x = peak RSS ratio; break-even = images from which \
       training plus generation is cheaper than Gatys per image.)
       """

@@ -85,3 +85,31 @@ import _TestSupport
     }
   }
 }
+
+/// The break-even count and the summary table's bounds.
+@Suite struct SummaryTests {
+  @Test func breakEvenIsTrainingOverTheSavingPerImage() {
+    #expect(GatysComparison.breakEven(trainingSeconds: 100, generatorSeconds: 0.5, gatysSeconds: 10.5) == 10)
+    #expect(GatysComparison.breakEven(trainingSeconds: 100, generatorSeconds: 0.5, gatysSeconds: 10.4) == 11)
+    #expect(GatysComparison.breakEven(trainingSeconds: 1, generatorSeconds: 0.5, gatysSeconds: 100) == 1)
+    #expect(GatysComparison.breakEven(trainingSeconds: 100, generatorSeconds: 2, gatysSeconds: 2) == nil)
+  }
+
+  @Test func theTableMarksBoundsWhenGatysDidNotReachTheLoss() {
+    let generator = SizeEvaluation(size: 64, sampleLosses: [1, 3], secondsPerSample: 0.01, samplePeakResidentMiB: 50)
+    #expect(generator.lossMean == 2 && generator.lossStandardDeviation == 1)
+    let gatys = GatysComparison(
+      optimizer: "lbfgs", size: 64, targetLoss: 2, reachedLoss: false, iterations: 300, seconds: 30,
+      finalLoss: 2.5, peakResidentMiB: 200, generator: generator, trainingSeconds: 120)
+    #expect(gatys.speedRatio == 3000 && gatys.memoryRatio == 4 && gatys.breakEvenCount == 5)
+    let summary = PointSummary(
+      point: "levels=5", values: [], parameterCount: 71659, trainingIterations: 250, trainingSeconds: 120,
+      trainingFinalLoss: 1.5, trainingPeakResidentMiB: 300, evaluations: [generator], gatys: [gatys])
+    let row = SummaryTable.text([summary]).split(separator: "\n")[1]
+    #expect(
+      row.split(separator: " ", omittingEmptySubsequences: true) == [
+        "levels=5", "71659", "120.0", "64", "2", "±", "1", "10.00", "50", "lbfgs", ">300", ">30.0", "200",
+        ">3000", "4.0", "<=5",
+      ])
+  }
+}
