@@ -13,8 +13,11 @@ struct ChildProcess {
   /// exits as after Ctrl-C). Returns the exit status.
   func run(_ arguments: [String], log: URL, isInterrupted: () -> Bool) throws -> Int32 {
     let manager = FileManager.default
-    try manager.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
-    if !manager.fileExists(atPath: log.path) { _ = manager.createFile(atPath: log.path, contents: Data()) }
+    try manager.createDirectory(
+      at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
+    if !manager.fileExists(atPath: log.path) {
+      _ = manager.createFile(atPath: log.path, contents: Data())
+    }
     let handle = try FileHandle(forWritingTo: log)
     defer { try? handle.close() }
     try handle.seekToEnd()

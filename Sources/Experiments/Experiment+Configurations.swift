@@ -47,23 +47,32 @@ extension Experiment {
       problems += content.problems().map { "objective.content.\($0)" }
       if content.loss.kind != ContentLoss.kind {
         problems.append(
-          "objective.content.loss.kind: the content term takes the \"\(ContentLoss.kind)\" loss, got \"\(content.loss.kind)\"")
+          "objective.content.loss.kind: the content term takes the \"\(ContentLoss.kind)\" loss, got \"\(content.loss.kind)\""
+        )
       }
     }
     if !(objective.totalVariationWeight.isFinite && objective.totalVariationWeight >= 0) {
-      problems.append("objective.totalVariationWeight: must be non-negative, got \(objective.totalVariationWeight)")
+      problems.append(
+        "objective.totalVariationWeight: must be non-negative, got \(objective.totalVariationWeight)"
+      )
     }
     switch generator.mode {
     case .texture:
       if objective.content != nil {
-        problems.append("objective.content: a texture experiment (generator.mode texture) has no content term; remove it or use generator.mode style")
+        problems.append(
+          "objective.content: a texture experiment (generator.mode texture) has no content term; remove it or use generator.mode style"
+        )
       }
       if task.evaluationContent != nil {
-        problems.append("task.evaluationContent: a texture experiment (generator.mode texture) takes no content image")
+        problems.append(
+          "task.evaluationContent: a texture experiment (generator.mode texture) takes no content image"
+        )
       }
     case .style:
       if task.evaluationContent == nil {
-        problems.append("task.evaluationContent: a style experiment needs the content image its samples and the Gatys baseline stylise")
+        problems.append(
+          "task.evaluationContent: a style experiment needs the content image its samples and the Gatys baseline stylise"
+        )
       }
     }
     problems += evaluationProblems()
@@ -99,28 +108,38 @@ extension Experiment {
     if evaluation.sizes.isEmpty { problems.append("evaluation.sizes: no sizes") }
     if (1...8).contains(generator.levels) {
       let multiple = generator.sizeMultiple
-      for (index, size) in evaluation.sizes.enumerated() where size < multiple || size % multiple != 0 {
+      for (index, size) in evaluation.sizes.enumerated()
+      where size < multiple || size % multiple != 0 {
         let below = max(multiple, size / multiple * multiple)
         problems.append(
-          "evaluation.sizes[\(index)]: \(size) is not a multiple of 2^(K-1) = \(multiple) for K = \(generator.levels) levels (nearest: \(below) or \(below + multiple))")
+          "evaluation.sizes[\(index)]: \(size) is not a multiple of 2^(K-1) = \(multiple) for K = \(generator.levels) levels (nearest: \(below) or \(below + multiple))"
+        )
       }
     }
     if evaluation.seed == seed {
-      problems.append("evaluation.seed: must differ from the experiment's seed (\(seed)), so that evaluation noise is fresh")
+      problems.append(
+        "evaluation.seed: must differ from the experiment's seed (\(seed)), so that evaluation noise is fresh"
+      )
     }
     return problems
   }
 
   private func gatysProblems() -> [String] {
     var problems: [String] = []
-    if gatys.optimizers.isEmpty { problems.append("gatys.optimizers: no optimiser (give at least lbfgs)") }
-    if gatys.iterations < 1 { problems.append("gatys.iterations: must be at least 1, got \(gatys.iterations)") }
+    if gatys.optimizers.isEmpty {
+      problems.append("gatys.optimizers: no optimiser (give at least lbfgs)")
+    }
+    if gatys.iterations < 1 {
+      problems.append("gatys.iterations: must be at least 1, got \(gatys.iterations)")
+    }
     if !evaluation.sizes.contains(gatys.size) {
       problems.append(
-        "gatys.size: \(gatys.size) is not one of evaluation.sizes \(evaluation.sizes) (the baseline stops at the generator's mean sample loss at its size)")
+        "gatys.size: \(gatys.size) is not one of evaluation.sizes \(evaluation.sizes) (the baseline stops at the generator's mean sample loss at its size)"
+      )
     }
     if gatys.originalColors && generator.mode == .texture {
-      problems.append("gatys.originalColors: keeping the content's colours needs a style experiment")
+      problems.append(
+        "gatys.originalColors: keeping the content's colours needs a style experiment")
     }
     if gatys.initialization == .content && generator.mode == .texture {
       problems.append("gatys.initialization: 'content' needs a style experiment")

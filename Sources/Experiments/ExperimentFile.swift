@@ -57,7 +57,8 @@ public struct ExperimentFile: Sendable {
         unknown.map {
           ExperimentProblem(
             file: path, keyPath: "",
-            message: "--points: " + unknownNameMessage($0, isNot: "a point of this experiment", known: known))
+            message: "--points: "
+              + unknownNameMessage($0, isNot: "a point of this experiment", known: known))
         })
     }
     return points.filter { names.contains($0.name) }
@@ -109,10 +110,13 @@ struct ExperimentLoader {
     var folders: [String: Int] = [:]
     for (index, values) in sweep.points.enumerated() {
       var pointTree = merged
-      for (key, value) in values { pointTree = pointTree.setting(dotted: key, to: value) ?? pointTree }
+      for (key, value) in values {
+        pointTree = pointTree.setting(dotted: key, to: value) ?? pointTree
+      }
       let name = sweep.pointName(values)
       if let earlier = folders[name] {
-        problem("sweep", "points \(earlier + 1) and \(index + 1) have the same folder name \"\(name)\"")
+        problem(
+          "sweep", "points \(earlier + 1) and \(index + 1) have the same folder name \"\(name)\"")
       }
       folders[name] = index
       let before = problems.count
@@ -133,7 +137,11 @@ struct ExperimentLoader {
     guard let data = FileManager.default.contents(atPath: fileURL.path) else {
       var isDirectory: ObjCBool = false
       let exists = FileManager.default.fileExists(atPath: fileURL.path, isDirectory: &isDirectory)
-      problem("", exists ? (isDirectory.boolValue ? "is a directory, not an experiment file" : "cannot be read") : "no such file")
+      problem(
+        "",
+        exists
+          ? (isDirectory.boolValue ? "is a directory, not an experiment file" : "cannot be read")
+          : "no such file")
       return nil
     }
     let tree: JSONValue
@@ -173,8 +181,10 @@ struct ExperimentLoader {
   /// Each swept key must name a setting of the experiment: a key of the merged tree, or a
   /// missing optional field beside existing ones.
   mutating func checkSweepKeys(_ sweep: Sweep, in merged: JSONValue) {
-    let known = merged.keyPaths().filter { !$0.contains { if case .index = $0 { return true } else { return false } } }
-      .map(\.dotted)
+    let known = merged.keyPaths().filter {
+      !$0.contains { if case .index = $0 { return true } else { return false } }
+    }
+    .map(\.dotted)
     for (name, axes) in [("grid", sweep.grid), ("zip", sweep.zip)] {
       for axis in axes {
         let parent = axis.key.split(separator: ".").dropLast().joined(separator: ".")

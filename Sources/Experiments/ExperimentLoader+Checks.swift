@@ -44,9 +44,13 @@ extension ExperimentLoader {
       }
     case (.array(let values), .array(let knownValues)):
       for (index, element) in values.enumerated() {
-        let knownElement = strict ? (knownValues.indices.contains(index) ? knownValues[index] : nil) : knownValues.first
+        let knownElement =
+          strict
+          ? (knownValues.indices.contains(index) ? knownValues[index] : nil) : knownValues.first
         if let knownElement {
-          walk(element, known: knownElement, path: path + [.index(index)], strict: strict, sweep: sweep)
+          walk(
+            element, known: knownElement, path: path + [.index(index)], strict: strict, sweep: sweep
+          )
         }
       }
     default:
@@ -54,7 +58,9 @@ extension ExperimentLoader {
     }
   }
 
-  private mutating func reportUnknown(_ path: [KeyPathComponent], candidates: [String], sweep: Sweep) {
+  private mutating func reportUnknown(
+    _ path: [KeyPathComponent], candidates: [String], sweep: Sweep
+  ) {
     guard case .key(let key)? = path.last else { return }
     let hint = didYouMean(closestName(to: key, among: candidates))
     let dotted = path.dotted
@@ -81,11 +87,14 @@ extension ExperimentLoader {
       experiment.task.content = content
     }
     if let image = experiment.task.evaluationContent {
-      experiment.task.evaluationContent = resolve(image, key: "task.evaluationContent", in: directory)
+      experiment.task.evaluationContent = resolve(
+        image, key: "task.evaluationContent", in: directory)
     }
-    experiment.objective.weights = resolve(experiment.objective.weights, key: "objective.weights", in: directory)
+    experiment.objective.weights = resolve(
+      experiment.objective.weights, key: "objective.weights", in: directory)
     if case .image(let path) = experiment.gatys.initialization {
-      experiment.gatys.initialization = .image(resolve(path, key: "gatys.initialization.image", in: directory))
+      experiment.gatys.initialization = .image(
+        resolve(path, key: "gatys.initialization.image", in: directory))
     }
   }
 
@@ -117,7 +126,10 @@ extension ExperimentLoader {
     }
     let resolved = url.standardizedFileURL.path
     if !FileManager.default.fileExists(atPath: resolved) {
-      let hint = file.hasPrefix(prefix) ? " (the data folder: run Scripts/setup, or set TEXTURE_NETS_DATA)" : " (relative paths are relative to the experiment file)"
+      let hint =
+        file.hasPrefix(prefix)
+        ? " (the data folder: run Scripts/setup, or set TEXTURE_NETS_DATA)"
+        : " (relative paths are relative to the experiment file)"
       problem(key, "no such file: \(resolved)\(hint)")
     }
     return dataset.isEmpty ? resolved : resolved + ":" + dataset

@@ -42,13 +42,18 @@ extension ExperimentLoader {
   ) -> Value? {
     guard let value = tree[name] else {
       if optional { return nil }
-      problem(name, "missing (every setting that affects a result is required; or say \"extends\": \"PRESET\" to start from a preset)")
+      problem(
+        name,
+        "missing (every setting that affects a result is required; or say \"extends\": \"PRESET\" to start from a preset)"
+      )
       return nil
     }
     do {
       // Wrapped in an array so that any value, not only an object, decodes at the top.
       let decoded = try JSONDecoder().decode([Value].self, from: JSONValue.array([value]).data)[0]
-      if case .array(let encoded)? = try? JSONValue.encoding([decoded]) { knownTrees[name] = encoded.first }
+      if case .array(let encoded)? = try? JSONValue.encoding([decoded]) {
+        knownTrees[name] = encoded.first
+      }
       return decoded
     } catch let error as DecodingError {
       let (path, message) = Self.describe(error, in: value)
@@ -60,7 +65,8 @@ extension ExperimentLoader {
   }
 
   /// The key path (without the wrapping array's index) and message of a decoding error.
-  static func describe(_ error: DecodingError, in value: JSONValue) -> ([KeyPathComponent], String) {
+  static func describe(_ error: DecodingError, in value: JSONValue) -> ([KeyPathComponent], String)
+  {
     func path(_ codingPath: [any CodingKey]) -> [KeyPathComponent] {
       Array(
         codingPath.dropFirst().map { key -> KeyPathComponent in
@@ -94,7 +100,9 @@ extension ExperimentLoader {
   static func message(_ description: String, found: JSONValue?) -> String {
     let pattern = "Cannot initialize "
     if description.hasPrefix(pattern), let from = description.range(of: " from invalid ") {
-      let typeName = String(description[description.index(description.startIndex, offsetBy: pattern.count)..<from.lowerBound])
+      let typeName = String(
+        description[
+          description.index(description.startIndex, offsetBy: pattern.count)..<from.lowerBound])
       if case .string(let given)? = found, let known = enumerationValues[typeName] {
         let what = typeName == "VGGLayer" ? "a VGG-19 layer" : "a valid \(typeName)"
         return unknownNameMessage(given, isNot: what, known: known)
@@ -103,7 +111,8 @@ extension ExperimentLoader {
     }
     // A number the field's integer type cannot hold (a negative seed, 1.5 iterations).
     if case .number(let text)? = found {
-      return text.hasPrefix("-") ? "expected a non-negative integer, got \(text)" : "expected an integer, got \(text)"
+      return text.hasPrefix("-")
+        ? "expected a non-negative integer, got \(text)" : "expected an integer, got \(text)"
     }
     return description
   }

@@ -81,8 +81,11 @@ public final class ExperimentRunner {
     pointsLeft = points.count
     var summaries: [PointSummary] = []
     for (index, point) in points.enumerated() {
-      let stage = PointStages(runner: self, point: point, label: "[\(index + 1)/\(points.count) \(point.name)]")
-      guard let summary = try stage.run() else { return Outcome(summaries: summaries, interrupted: true) }
+      let stage = PointStages(
+        runner: self, point: point, label: "[\(index + 1)/\(points.count) \(point.name)]")
+      guard let summary = try stage.run() else {
+        return Outcome(summaries: summaries, interrupted: true)
+      }
       summaries.append(summary)
       pointsLeft -= 1
       pointsDone += 1
@@ -120,7 +123,9 @@ public final class ExperimentRunner {
     let stored = try? JSONDecoder().decode(Experiment.self, from: data)
     guard stored != point.experiment else { return }
     var differences: [String] = []
-    if let storedTree = try? JSONValue(parsing: data), let currentTree = try? JSONValue.encoding(point.experiment) {
+    if let storedTree = try? JSONValue(parsing: data),
+      let currentTree = try? JSONValue.encoding(point.experiment)
+    {
       differences = Self.differences(storedTree, currentTree)
     }
     throw ExperimentRunError.changedConfiguration(url.path, differences: differences)
@@ -167,9 +172,12 @@ public enum ExperimentRunError: Error, CustomStringConvertible {
     switch self {
     case .changedConfiguration(let path, let differences):
       let shown = differences.prefix(8).map { "  " + $0 }.joined(separator: "\n")
-      return "\(path): holds results of a different configuration of this point (its point.json differs); it is never overwritten: remove or rename it, or run with --out DIR\n" + shown
+      return
+        "\(path): holds results of a different configuration of this point (its point.json differs); it is never overwritten: remove or rename it, or run with --out DIR\n"
+        + shown
     case .notAPointFolder(let path):
-      return "\(path): holds files but no point.json, so it is not a point folder of this experiment; remove or rename it, or run with --out DIR"
+      return
+        "\(path): holds files but no point.json, so it is not a point folder of this experiment; remove or rename it, or run with --out DIR"
     case .childFailed(let what, let status, let log, let tail):
       return "\(what) exited with status \(status) (log: \(log)):\n\(tail)"
     case .trainingDiverged(let path, let reason):

@@ -57,7 +57,9 @@ private struct JSONParser {
   }
 
   mutating func skipWhitespace() {
-    while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+    while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) {
+      position += 1
+    }
   }
 
   mutating func value(depth: Int) throws(JSONSyntaxError) -> JSONValue {
@@ -68,11 +70,18 @@ private struct JSONParser {
     case UInt8(ascii: "{"): return try object(depth: depth)
     case UInt8(ascii: "["): return try array(depth: depth)
     case UInt8(ascii: "\""): return .string(try string())
-    case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-    case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-    case UInt8(ascii: "n"): try literal("null"); return .null
+    case UInt8(ascii: "t"):
+      try literal("true")
+      return .bool(true)
+    case UInt8(ascii: "f"):
+      try literal("false")
+      return .bool(false)
+    case UInt8(ascii: "n"):
+      try literal("null")
+      return .null
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
-    default: throw failure("expected a value (an object, array, string, number, true, false or null)")
+    default:
+      throw failure("expected a value (an object, array, string, number, true, false or null)")
     }
   }
 
@@ -115,7 +124,9 @@ private struct JSONParser {
         position += 1
         continue
       }
-      guard bytes[position] == UInt8(ascii: "}") else { throw failure("expected ',' or '}' in an object") }
+      guard bytes[position] == UInt8(ascii: "}") else {
+        throw failure("expected ',' or '}' in an object")
+      }
       position += 1
       return .object(members)
     }
@@ -137,7 +148,9 @@ private struct JSONParser {
         position += 1
         continue
       }
-      guard bytes[position] == UInt8(ascii: "]") else { throw failure("expected ',' or ']' in an array") }
+      guard bytes[position] == UInt8(ascii: "]") else {
+        throw failure("expected ',' or ']' in an array")
+      }
       position += 1
       return .array(values)
     }
@@ -147,7 +160,9 @@ private struct JSONParser {
     let start = position
     func digits() -> Int {
       let first = position
-      while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+      while position < bytes.count,
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position])
+      {
         position += 1
       }
       return position - first
@@ -158,9 +173,13 @@ private struct JSONParser {
       position += 1
       guard digits() > 0 else { throw failure("expected digits after the decimal point") }
     }
-    if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+    if position < bytes.count,
+      bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E")
+    {
       position += 1
-      if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+      if position < bytes.count,
+        bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")
+      {
         position += 1
       }
       guard digits() > 0 else { throw failure("expected digits in the exponent") }
@@ -213,7 +232,8 @@ private struct JSONParser {
   mutating func unicodeEscape() throws(JSONSyntaxError) -> Unicode.Scalar {
     func hex() throws(JSONSyntaxError) -> UInt32 {
       guard bytes.count - position >= 4,
-        let value = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
+        let value = UInt32(
+          String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
       else { throw failure("expected four hexadecimal digits after \\u") }
       position += 4
       return value
@@ -230,7 +250,9 @@ private struct JSONParser {
       else { throw failure("an invalid surrogate pair in \\u escapes") }
       return scalar
     }
-    guard let scalar = Unicode.Scalar(high) else { throw failure("a lone surrogate in \\u escapes") }
+    guard let scalar = Unicode.Scalar(high) else {
+      throw failure("a lone surrogate in \\u escapes")
+    }
     return scalar
   }
 }

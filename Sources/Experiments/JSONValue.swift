@@ -21,12 +21,15 @@ public indirect enum JSONValue: Equatable, Sendable {
     switch (a, b) {
     case (.null, .null): return true
     case (.bool(let x), .bool(let y)): return x == y
-    case (.number(let x), .number(let y)): return x == y || (Double(x) != nil && Double(x) == Double(y))
+    case (.number(let x), .number(let y)):
+      return x == y || (Double(x) != nil && Double(x) == Double(y))
     case (.string(let x), .string(let y)): return x == y
     case (.array(let x), .array(let y)): return x == y
     case (.object(let x), .object(let y)):
       guard x.count == y.count else { return false }
-      return x.allSatisfy { member in y.contains { $0.key == member.key && $0.value == member.value } }
+      return x.allSatisfy { member in
+        y.contains { $0.key == member.key && $0.value == member.value }
+      }
     default: return false
     }
   }
@@ -68,7 +71,9 @@ public indirect enum JSONValue: Equatable, Sendable {
     guard case .object = self, case .object(let over) = overrides else { return overrides }
     if let kind = overrides["kind"], kind != self["kind"] { return overrides }
     var result = self
-    for (key, value) in over { result = result.setting(key, to: result[key].map { $0.merging(value) } ?? value) }
+    for (key, value) in over {
+      result = result.setting(key, to: result[key].map { $0.merging(value) } ?? value)
+    }
     return result
   }
 
@@ -93,7 +98,8 @@ public indirect enum JSONValue: Equatable, Sendable {
     case .string(let value): return Self.quoted(value)
     case .array(let values): return "[" + values.map(\.text).joined(separator: ", ") + "]"
     case .object(let members):
-      return "{" + members.map { Self.quoted($0.key) + ": " + $0.value.text }.joined(separator: ", ") + "}"
+      return "{"
+        + members.map { Self.quoted($0.key) + ": " + $0.value.text }.joined(separator: ", ") + "}"
     }
   }
 

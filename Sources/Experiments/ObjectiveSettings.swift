@@ -45,7 +45,8 @@ public struct ObjectiveSettings: Codable, Equatable, Sendable {
 
   /// The image terms (total variation when its weight is positive).
   public var imageTerms: [ImageLossTerm] {
-    totalVariationWeight > 0 ? [ImageLossTerm(TotalVariationLoss(), weight: totalVariationWeight)] : []
+    totalVariationWeight > 0
+      ? [ImageLossTerm(TotalVariationLoss(), weight: totalVariationWeight)] : []
   }
 }
 
@@ -97,7 +98,9 @@ public struct FeatureTermSettings: Codable, Equatable, Sendable {
         problems.append("layerWeights: must be non-negative, got \(layerWeights)")
       }
     }
-    if !(weight.isFinite && weight >= 0) { problems.append("weight: must be non-negative, got \(weight)") }
+    if !(weight.isFinite && weight >= 0) {
+      problems.append("weight: must be non-negative, got \(weight)")
+    }
     return problems
   }
 }
@@ -126,7 +129,8 @@ public struct LossFormulation: Codable, Equatable, Sendable {
     loss = try Self.decode(type, from: decoder)
   }
 
-  private static func decode<L: FeatureLoss>(_ type: L.Type, from decoder: any Decoder) throws -> L {
+  private static func decode<L: FeatureLoss>(_ type: L.Type, from decoder: any Decoder) throws -> L
+  {
     L(options: try L.Options(from: decoder))
   }
 

@@ -36,16 +36,19 @@ struct PointStages {
           samplePeakResidentMiB: timing.peakResidentMiB))
     }
     guard let atGatysSize = evaluations.first(where: { $0.size == experiment.gatys.size }) else {
-      throw ExperimentRunError.badOutput(folder.path, reason: "no evaluation at gatys.size \(experiment.gatys.size)")
+      throw ExperimentRunError.badOutput(
+        folder.path, reason: "no evaluation at gatys.size \(experiment.gatys.size)")
     }
     var comparisons: [GatysComparison] = []
     for optimizer in experiment.gatys.optimizers {
-      guard !runner.isInterrupted(), let gatys = try runGatys(folder, optimizer: optimizer, target: atGatysSize.lossMean)
+      guard !runner.isInterrupted(),
+        let gatys = try runGatys(folder, optimizer: optimizer, target: atGatysSize.lossMean)
       else { return nil }
       let reached = gatys.reachedLossAfterSeconds != nil
       comparisons.append(
         GatysComparison(
-          optimizer: optimizer.kind.rawValue, size: experiment.gatys.size, targetLoss: atGatysSize.lossMean,
+          optimizer: optimizer.kind.rawValue, size: experiment.gatys.size,
+          targetLoss: atGatysSize.lossMean,
           reachedLoss: reached, iterations: gatys.reachedLossAtIteration ?? gatys.iterations,
           seconds: gatys.reachedLossAfterSeconds ?? gatys.seconds, finalLoss: gatys.finalLoss,
           peakResidentMiB: gatys.peakResidentMiB, generator: atGatysSize,
@@ -55,7 +58,8 @@ struct PointStages {
       point: point.name, values: point.values.map { SweptValue(key: $0.key, value: $0.value.text) },
       parameterCount: training.parameterCount, trainingIterations: training.iterations,
       trainingSeconds: training.seconds, trainingFinalLoss: training.finalLoss,
-      trainingPeakResidentMiB: training.peakResidentMiB, evaluations: evaluations, gatys: comparisons)
+      trainingPeakResidentMiB: training.peakResidentMiB, evaluations: evaluations,
+      gatys: comparisons)
     try folder.writeJSON(summary, to: "summary.json")
     var provenance = try folder.readJSON(Provenance.self, from: "provenance.json")
     provenance.finished = Provenance.timestamp()
@@ -73,7 +77,8 @@ struct PointStages {
     }
     let folder = try RunFolder.create(at: url)
     try folder.writeJSON(experiment, to: "point.json")
-    let provenance = Provenance.current(seed: experiment.seed, harnessVersion: runner.harnessVersion)
+    let provenance = Provenance.current(
+      seed: experiment.seed, harnessVersion: runner.harnessVersion)
     try folder.writeJSON(provenance, to: "provenance.json")
     return folder
   }
@@ -89,10 +94,12 @@ struct PointStages {
     if let previous, previous.stopReason == .completed {
       return previous
     } else if let previous, previous.stopReason == .diverged {
-      throw ExperimentRunError.trainingDiverged(directory.path, reason: "terms \(previous.divergedTerms ?? [])")
+      throw ExperimentRunError.trainingDiverged(
+        directory.path, reason: "terms \(previous.divergedTerms ?? [])")
     } else if hasCheckpoint {
       say("training: resuming from the checkpoint")
-      summary = try TrainingRun.resume(directory: directory, showsProgress: runner.showsProgress) { run in
+      summary = try TrainingRun.resume(directory: directory, showsProgress: runner.showsProgress) {
+        run in
         run.isInterrupted = runner.isInterrupted
       }
     } else {
@@ -112,7 +119,9 @@ struct PointStages {
       do {
         summary = try run.run()
       } catch let error as TrainingError {
-        if case .diverged = error { throw ExperimentRunError.trainingDiverged(directory.path, reason: "\(error)") }
+        if case .diverged = error {
+          throw ExperimentRunError.trainingDiverged(directory.path, reason: "\(error)")
+        }
         throw error
       }
     }
@@ -122,12 +131,15 @@ struct PointStages {
   /// The sample losses at `size` (drawn and scored in this process), or those on disk.
   func evaluate(_ folder: RunFolder, model: String, size: Int) throws -> [Double] {
     let name = "evaluation/size-\(size)"
-    if let scores = try? folder.readJSON(SampleEvaluation.Scores.self, from: "\(name)/scores.json") {
+    if let scores = try? folder.readJSON(SampleEvaluation.Scores.self, from: "\(name)/scores.json")
+    {
       return scores.losses
     }
     say("evaluating \(experiment.evaluation.sampleCount) samples at \(size)x\(size)")
     let target = folder.url(of: name)
-    if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
+    if FileManager.default.fileExists(atPath: target.path) {
+      try FileManager.default.removeItem(at: target)
+    }
     return try SampleEvaluation.run(
       experiment, model: model, size: size, folder: try RunFolder.create(at: target),
       provenance: .current(seed: experiment.evaluation.seed, harnessVersion: runner.harnessVersion))
@@ -135,11 +147,15 @@ struct PointStages {
 
   /// The generator's median seconds per sample at batch 1 and peak RSS, from a fresh
   /// `harness generate` (one warm-up sample, then `timingRuns`); nil when interrupted.
-  func time(_ folder: RunFolder, model: String, size: Int) throws -> (secondsPerSample: Double, peakResidentMiB: Double)? {
+  func time(_ folder: RunFolder, model: String, size: Int) throws -> (
+    secondsPerSample: Double, peakResidentMiB: Double
+  )? {
     let base = "timing/size-\(size)"
     var attempt = 1
     while FileManager.default.fileExists(atPath: folder.path(of: "\(base)/attempt-\(attempt)")) {
-      if let measurement = try? folder.readJSON(SamplingMeasurement.self, from: "\(base)/attempt-\(attempt)/measurement.json") {
+      if let measurement = try? folder.readJSON(
+        SamplingMeasurement.self, from: "\(base)/attempt-\(attempt)/measurement.json")
+      {
         return Self.median(measurement)
       }
       attempt += 1
@@ -149,22 +165,31 @@ struct PointStages {
     var arguments = [
       "generate", "--model", model, "--size", "\(size)",
       "--count", "\(experiment.evaluation.timingRuns + 1)", "--batch", "1",
-      "--seed", "\(experiment.evaluation.seed)", "--batch-norm", experiment.evaluation.batchNorm.rawValue,
+      "--seed", "\(experiment.evaluation.seed)", "--batch-norm",
+      experiment.evaluation.batchNorm.rawValue,
       "--out", out.path, "--quiet",
     ]
     if let content = experiment.task.evaluationContent { arguments += ["--content", content] }
     let log = folder.url(of: "\(base)/generate.log")
-    let status = try ChildProcess(executable: runner.executable).run(arguments, log: log, isInterrupted: runner.isInterrupted)
+    let status = try ChildProcess(executable: runner.executable).run(
+      arguments, log: log, isInterrupted: runner.isInterrupted)
     if runner.isInterrupted() { return nil }
     guard status == 0 else {
-      throw ExperimentRunError.childFailed("harness generate", status: status, log: log.path, tail: ChildProcess.tail(of: log))
+      throw ExperimentRunError.childFailed(
+        "harness generate", status: status, log: log.path, tail: ChildProcess.tail(of: log))
     }
-    return Self.median(try folder.readJSON(SamplingMeasurement.self, from: "\(base)/attempt-\(attempt)/measurement.json"))
+    return Self.median(
+      try folder.readJSON(
+        SamplingMeasurement.self, from: "\(base)/attempt-\(attempt)/measurement.json"))
   }
 
   /// The median of the batch times after the first (a warm-up), and the peak RSS.
-  static func median(_ measurement: SamplingMeasurement) -> (secondsPerSample: Double, peakResidentMiB: Double) {
-    let timed = measurement.batchSeconds.count > 1 ? Array(measurement.batchSeconds.dropFirst()) : measurement.batchSeconds
+  static func median(_ measurement: SamplingMeasurement) -> (
+    secondsPerSample: Double, peakResidentMiB: Double
+  ) {
+    let timed =
+      measurement.batchSeconds.count > 1
+      ? Array(measurement.batchSeconds.dropFirst()) : measurement.batchSeconds
     let sorted = timed.sorted()
     let middle = sorted.count / 2
     let median = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
@@ -173,7 +198,9 @@ struct PointStages {
 
   /// A fresh `harness gatys` on the point's objective until `target` (or resumed, or read back);
   /// nil when interrupted.
-  func runGatys(_ folder: RunFolder, optimizer: OptimizerConfiguration, target: Double) throws -> GatysSummary? {
+  func runGatys(_ folder: RunFolder, optimizer: OptimizerConfiguration, target: Double) throws
+    -> GatysSummary?
+  {
     let name = "gatys/\(optimizer.kind.rawValue)"
     let out = folder.url(of: name)
     let store = folder.path(of: "\(name)/store.h5")
@@ -191,20 +218,29 @@ struct PointStages {
       let configuration = experiment.gatysConfiguration(optimizer: optimizer, stopAtLoss: target)
       _ = try folder.preparingParent(of: "\(name).json")
       try folder.writeJSON(configuration, to: "\(name).json")
-      say(String(format: "Gatys (%@) to the generator's mean sample loss %.6g, at most %d iterations", optimizer.optimizerName, target, configuration.iterations))
-      arguments = ["gatys", "--configuration", folder.path(of: "\(name).json"), "--out", out.path, "--quiet"]
+      say(
+        String(
+          format: "Gatys (%@) to the generator's mean sample loss %.6g, at most %d iterations",
+          optimizer.optimizerName, target, configuration.iterations))
+      arguments = [
+        "gatys", "--configuration", folder.path(of: "\(name).json"), "--out", out.path, "--quiet",
+      ]
     }
-    let status = try ChildProcess(executable: runner.executable).run(arguments, log: log, isInterrupted: runner.isInterrupted)
+    let status = try ChildProcess(executable: runner.executable).run(
+      arguments, log: log, isInterrupted: runner.isInterrupted)
     if status == 130 || runner.isInterrupted() { return nil }
     guard status == 0, let summary = Self.gatysSummary(store) else {
-      throw ExperimentRunError.childFailed("harness gatys", status: status, log: log.path, tail: ChildProcess.tail(of: log))
+      throw ExperimentRunError.childFailed(
+        "harness gatys", status: status, log: log.path, tail: ChildProcess.tail(of: log))
     }
     return summary
   }
 
   /// The summary attribute of a Gatys store, if it has one.
   static func gatysSummary(_ path: String) -> GatysSummary? {
-    guard FileManager.default.fileExists(atPath: path), let file = try? HDF5File.open(path) else { return nil }
+    guard FileManager.default.fileExists(atPath: path), let file = try? HDF5File.open(path) else {
+      return nil
+    }
     defer { try? file.close() }
     return try? file.root.jsonAttribute(GatysSummary.self, "summary")
   }

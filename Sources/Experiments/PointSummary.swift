@@ -67,13 +67,16 @@ public struct SizeEvaluation: Codable, Equatable, Sendable {
   public var samplePeakResidentMiB: Double
 
   /// The evaluation of `losses` with the timing.
-  public init(size: Int, sampleLosses: [Double], secondsPerSample: Double, samplePeakResidentMiB: Double) {
+  public init(
+    size: Int, sampleLosses: [Double], secondsPerSample: Double, samplePeakResidentMiB: Double
+  ) {
     self.size = size
     self.sampleLosses = sampleLosses
     let mean = sampleLosses.reduce(0, +) / Double(max(sampleLosses.count, 1))
     lossMean = mean
     lossStandardDeviation = sqrt(
-      sampleLosses.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(sampleLosses.count, 1)))
+      sampleLosses.map { ($0 - mean) * ($0 - mean) }.reduce(0, +)
+        / Double(max(sampleLosses.count, 1)))
     self.secondsPerSample = secondsPerSample
     self.samplePeakResidentMiB = samplePeakResidentMiB
   }
@@ -127,11 +130,14 @@ public struct GatysComparison: Codable, Equatable, Sendable {
     speedRatio = seconds / generator.secondsPerSample
     memoryRatio = peakResidentMiB / generator.samplePeakResidentMiB
     breakEvenCount = Self.breakEven(
-      trainingSeconds: trainingSeconds, generatorSeconds: generator.secondsPerSample, gatysSeconds: seconds)
+      trainingSeconds: trainingSeconds, generatorSeconds: generator.secondsPerSample,
+      gatysSeconds: seconds)
   }
 
   /// ⌈T / (t_gatys − t_gen)⌉, at least 1; nil when t_gatys ≤ t_gen.
-  public static func breakEven(trainingSeconds: Double, generatorSeconds: Double, gatysSeconds: Double) -> Int? {
+  public static func breakEven(
+    trainingSeconds: Double, generatorSeconds: Double, gatysSeconds: Double
+  ) -> Int? {
     let saving = gatysSeconds - generatorSeconds
     guard saving > 0, trainingSeconds.isFinite else { return nil }
     return max(1, Int((trainingSeconds / saving).rounded(.up)))

@@ -104,7 +104,8 @@ public struct Preset: Sendable {
     var experiment = textureNetsV1.experiment
     experiment.notes = source
     experiment.generator.mode = .style
-    experiment.task.content = ContentSetConfiguration(paths: ["\(dataFolder)/content"], crop: .randomCrop)
+    experiment.task.content = ContentSetConfiguration(
+      paths: ["\(dataFolder)/content"], crop: .randomCrop)
     experiment.task.evaluationContent = "\(dataFolder)/content/chelsea.png"
     experiment.objective.style.weight = 1e3
     experiment.objective.content = FeatureTermSettings(

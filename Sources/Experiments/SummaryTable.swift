@@ -17,7 +17,8 @@ public enum SummaryTable {
       for evaluation in summary.evaluations {
         let comparisons = summary.gatys.filter { $0.size == evaluation.size }
         let generatorColumns = [
-          summary.point, "\(summary.parameterCount)", String(format: "%.1f", summary.trainingSeconds),
+          summary.point, "\(summary.parameterCount)",
+          String(format: "%.1f", summary.trainingSeconds),
           "\(evaluation.size)",
           String(format: "%.4g ± %.2g", evaluation.lossMean, evaluation.lossStandardDeviation),
           String(format: "%.2f", evaluation.secondsPerSample * 1000),
@@ -30,8 +31,10 @@ public enum SummaryTable {
           let bound = gatys.reachedLoss ? "" : ">"
           rows.append(
             generatorColumns + [
-              gatys.optimizer, "\(bound)\(gatys.iterations)", String(format: "%@%.1f", bound, gatys.seconds),
-              String(format: "%.0f", gatys.peakResidentMiB), String(format: "%@%.0f", bound, gatys.speedRatio),
+              gatys.optimizer, "\(bound)\(gatys.iterations)",
+              String(format: "%@%.1f", bound, gatys.seconds),
+              String(format: "%.0f", gatys.peakResidentMiB),
+              String(format: "%@%.0f", bound, gatys.speedRatio),
               String(format: "%.1f", gatys.memoryRatio),
               gatys.breakEvenCount.map { (gatys.reachedLoss ? "" : "<=") + "\($0)" } ?? "never",
             ])

@@ -44,20 +44,36 @@ public struct Sweep: Equatable, Sendable {
     var problems: [(String, String)] = []
     var sweep = Sweep()
     guard case .object(let members) = value else {
-      return (sweep, [("sweep", "expected an object with \"grid\" and/or \"zip\", got \(value.typeDescription)")])
+      return (
+        sweep,
+        [("sweep", "expected an object with \"grid\" and/or \"zip\", got \(value.typeDescription)")]
+      )
     }
     for (name, axes) in members {
       guard name == "grid" || name == "zip" else {
-        problems.append(("sweep.\(name)", "unknown key" + didYouMean(closestName(to: name, among: ["grid", "zip"])) + " (known: grid, zip)"))
+        problems.append(
+          (
+            "sweep.\(name)",
+            "unknown key" + didYouMean(closestName(to: name, among: ["grid", "zip"]))
+              + " (known: grid, zip)"
+          ))
         continue
       }
       guard case .object(let entries) = axes else {
-        problems.append(("sweep.\(name)", "expected an object of dotted keys and their values, got \(axes.typeDescription)"))
+        problems.append(
+          (
+            "sweep.\(name)",
+            "expected an object of dotted keys and their values, got \(axes.typeDescription)"
+          ))
         continue
       }
       for (key, values) in entries {
         guard case .array(let list) = values, !list.isEmpty else {
-          problems.append(("sweep.\(name).\(key)", "expected a non-empty array of values, got \(values.typeDescription)"))
+          problems.append(
+            (
+              "sweep.\(name).\(key)",
+              "expected a non-empty array of values, got \(values.typeDescription)"
+            ))
           continue
         }
         if sweep.axes.contains(where: { $0.key == key }) {
@@ -68,9 +84,14 @@ public struct Sweep: Equatable, Sendable {
         if name == "grid" { sweep.grid.append(axis) } else { sweep.zip.append(axis) }
       }
     }
-    if let first = sweep.zip.first, let other = sweep.zip.first(where: { $0.values.count != first.values.count }) {
+    if let first = sweep.zip.first,
+      let other = sweep.zip.first(where: { $0.values.count != first.values.count })
+    {
       problems.append(
-        ("sweep.zip", "every key steps together, so each needs the same number of values: \(first.key) has \(first.values.count), \(other.key) has \(other.values.count)"))
+        (
+          "sweep.zip",
+          "every key steps together, so each needs the same number of values: \(first.key) has \(first.values.count), \(other.key) has \(other.values.count)"
+        ))
     }
     return (sweep, problems)
   }
@@ -79,7 +100,8 @@ public struct Sweep: Equatable, Sendable {
   public var points: [[(key: String, value: JSONValue)]] {
     var combinations: [[(key: String, value: JSONValue)]] = [[]]
     for axis in grid {
-      combinations = combinations.flatMap { prefix in axis.values.map { prefix + [(axis.key, $0)] } }
+      combinations = combinations.flatMap { prefix in axis.values.map { prefix + [(axis.key, $0)] }
+      }
     }
     guard let steps = zip.first?.values.count else { return combinations }
     return combinations.flatMap { prefix in
@@ -110,7 +132,8 @@ public struct Sweep: Equatable, Sendable {
     case .bool(let flag): return flag ? "true" : "false"
     case .number(let text): return text
     case .string(let text): return text
-    case .array(let values): return values.isEmpty ? "none" : values.map(label).joined(separator: "+")
+    case .array(let values):
+      return values.isEmpty ? "none" : values.map(label).joined(separator: "+")
     case .object(let members):
       if case .string(let kind)? = value["kind"] { return kind }
       return members.map { "\($0.key)-\(label($0.value))" }.joined(separator: "+")

@@ -92,7 +92,9 @@ struct RunCommand: ParsableCommand {
   /// This executable, for the fresh measurement processes.
   static var executable: URL {
     let selfLink = URL(fileURLWithPath: "/proc/self/exe")
-    if FileManager.default.fileExists(atPath: selfLink.path) { return selfLink.resolvingSymlinksInPath() }
+    if FileManager.default.fileExists(atPath: selfLink.path) {
+      return selfLink.resolvingSymlinksInPath()
+    }
     return URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
   }
 }
@@ -100,7 +102,8 @@ struct RunCommand: ParsableCommand {
 /// `harness validate FILE...`: loads experiment files, reporting every problem.
 struct Validate: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Check experiment files without running them (every problem, file: key.path: message).")
+    abstract:
+      "Check experiment files without running them (every problem, file: key.path: message).")
 
   @Argument(help: "The experiment files.")
   var files: [String]

@@ -9,9 +9,11 @@ import _TestSupport
 @Suite struct ExperimentCommandTests {
   @Test func anExperimentFileAsTheFirstArgumentRunsIt() throws {
     let fixture = try ExperimentFixture()
-    let path = try fixture.write(#"{"extends": "paper", "sweep": {"grid": {"generator.levels": [4, 5]}}}"#)
+    let path = try fixture.write(
+      #"{"extends": "paper", "sweep": {"grid": {"generator.levels": [4, 5]}}}"#)
     let output = try HarnessProcess.run(
-      [path, "--dry-run", "--out", fixture.directory.file("results")], environment: fixture.environment)
+      [path, "--dry-run", "--out", fixture.directory.file("results")],
+      environment: fixture.environment)
     #expect(output.status == 0, "\(output.standardError)")
     #expect(
       output.standardOutput == """
@@ -26,7 +28,8 @@ import _TestSupport
   @Test func validateReportsEveryProblemAndFails() throws {
     let fixture = try ExperimentFixture()
     let good = try fixture.write(#"{"extends": "paper"}"#, name: "good.json")
-    let bad = try fixture.write(#"{"extends": "paper", "generator": {"levles": 4}, "seed": "x"}"#, name: "bad.json")
+    let bad = try fixture.write(
+      #"{"extends": "paper", "generator": {"levles": 4}, "seed": "x"}"#, name: "bad.json")
     let output = try HarnessProcess.run(["validate", good, bad], environment: fixture.environment)
     #expect(output.status == 1)
     #expect(output.standardOutput == "\(good): ok, 1 point\n")
@@ -42,11 +45,14 @@ import _TestSupport
     let fixture = try ExperimentFixture()
     let list = try HarnessProcess.run(["presets"])
     #expect(list.status == 0)
-    #expect(list.standardOutput.split(separator: "\n").filter { !$0.hasPrefix(" ") } == Preset.all.map { Substring($0.name) })
+    #expect(
+      list.standardOutput.split(separator: "\n").filter { !$0.hasPrefix(" ") }
+        == Preset.all.map { Substring($0.name) })
     let printed = try HarnessProcess.run(["presets", "texture_nets_v1"])
     #expect(printed.status == 0)
     let path = try fixture.write(printed.standardOutput, name: "v1.json")
-    let loaded = try ExperimentFile.load(path, environment: fixture.environment, currentDirectory: fixture.directory.url)
+    let loaded = try ExperimentFile.load(
+      path, environment: fixture.environment, currentDirectory: fixture.directory.url)
     var expected = Preset.textureNetsV1.experiment
     expected.task.styles = [fixture.data + "/textures/brick.png"]
     expected.objective.weights = fixture.data + "/vgg19_normalised.h5"

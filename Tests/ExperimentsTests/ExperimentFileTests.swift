@@ -9,7 +9,8 @@ import _TestSupport
 @Suite struct ExperimentFileTests {
   @Test func extendsAPresetAndOverridesOneField() throws {
     let fixture = try ExperimentFixture()
-    let file = try fixture.load(#"{"extends": "paper", "notes": "K=4", "generator": {"levels": 4}}"#)
+    let file = try fixture.load(
+      #"{"extends": "paper", "notes": "K=4", "generator": {"levels": 4}}"#)
     #expect(file.name == "test")
     #expect(file.points.count == 1)
     let point = try #require(file.points.first)
@@ -56,7 +57,8 @@ import _TestSupport
   @Test func misspeltKeysGetADidYouMean() throws {
     let fixture = try ExperimentFixture()
     let problems = try fixture.problems(
-      #"{"extends": "paper", "generator": {"levles": 4}, "trainig": {}, "objective": {"style": {"layer": []}}}"#)
+      #"{"extends": "paper", "generator": {"levles": 4}, "trainig": {}, "objective": {"style": {"layer": []}}}"#
+    )
     #expect(
       problems == [
         #"test.json: trainig: unknown key; did you mean "training"?"#,
@@ -79,15 +81,20 @@ import _TestSupport
         #"test.json: objective.style.loss.kind: "gramm" is not a feature loss; did you mean "gram"? (known: gram, content, meanStd, slicedWasserstein, mmd)"#,
         #"test.json: gatys.optimizers[0].kind: "lbgfs" is not an optimizer; did you mean "lbfgs"? (known: adam, lbfgs)"#,
       ])
-    let layer = try fixture.problems(#"{"extends": "paper", "objective": {"style": {"layers": ["relu1_1", "relu6_1"]}}}"#)
+    let layer = try fixture.problems(
+      #"{"extends": "paper", "objective": {"style": {"layers": ["relu1_1", "relu6_1"]}}}"#)
     #expect(layer.count == 1)
-    #expect(layer.first?.hasPrefix(#"test.json: objective.style.layers[1]: "relu6_1" is not a VGG-19 layer; did you mean "relu5_1"?"#) == true)
+    #expect(
+      layer.first?.hasPrefix(
+        #"test.json: objective.style.layers[1]: "relu6_1" is not a VGG-19 layer; did you mean "relu5_1"?"#
+      ) == true)
   }
 
   @Test func wrongTypesNameTheKeyAndWhatWasFound() throws {
     let fixture = try ExperimentFixture()
     let problems = try fixture.problems(
-      #"{"extends": "paper", "seed": -1, "training": {"batchSize": "sixteen"}, "evaluation": {"sizes": 256}}"#)
+      #"{"extends": "paper", "seed": -1, "training": {"batchSize": "sixteen"}, "evaluation": {"sizes": 256}}"#
+    )
     #expect(
       problems == [
         "test.json: seed: expected a non-negative integer, got -1",
@@ -100,7 +107,8 @@ import _TestSupport
     let fixture = try ExperimentFixture()
     #expect(
       try fixture.problems(#"{"extends": "papr"}"#).first
-        == #"test.json: extends: "papr" is not a preset; did you mean "paper"? (known: paper, texture_nets_v1, texture_nets_v1_style, master)"#)
+        == #"test.json: extends: "papr" is not a preset; did you mean "paper"? (known: paper, texture_nets_v1, texture_nets_v1_style, master)"#
+    )
     let bare = try fixture.problems(#"{"notes": "", "seed": 0}"#)
     #expect(bare.count == 6)
     #expect(bare.first?.hasPrefix("test.json: task: missing") == true)
@@ -109,7 +117,8 @@ import _TestSupport
   @Test func missingFilesAreReportedWithTheResolvedPath() throws {
     let fixture = try ExperimentFixture()
     let problems = try fixture.problems(
-      #"{"extends": "paper", "task": {"styles": ["../nowhere.png", "$TEXTURE_NETS_DATA/textures/brick.png"]}}"#)
+      #"{"extends": "paper", "task": {"styles": ["../nowhere.png", "$TEXTURE_NETS_DATA/textures/brick.png"]}}"#
+    )
     let nowhere = fixture.directory.file("nowhere.png")
     #expect(
       problems == [
@@ -124,7 +133,8 @@ import _TestSupport
     }
     #expect(
       try fixture.problems("{\"extends\": \"paper\",\n \"seed\": }").first
-        == "test.json: not valid JSON: line 2, column 10: expected a value (an object, array, string, number, true, false or null)")
+        == "test.json: not valid JSON: line 2, column 10: expected a value (an object, array, string, number, true, false or null)"
+    )
   }
 
   @Test func outOfRangeValuesAreAllReported() throws {
@@ -139,8 +149,14 @@ import _TestSupport
     #expect(problems.contains("test.json: generator.levels: must be 1 to 8, got 0"))
     #expect(problems.contains("test.json: training.batchSize: must be at least 1, got 0"))
     #expect(problems.contains { $0.hasPrefix("test.json: training.optimizer.learningRate: ") })
-    #expect(problems.contains("test.json: evaluation.seed: must differ from the experiment's seed (0), so that evaluation noise is fresh"))
-    #expect(problems.contains { $0.hasPrefix("test.json: gatys.size: 512 is not one of evaluation.sizes") })
+    #expect(
+      problems.contains(
+        "test.json: evaluation.seed: must differ from the experiment's seed (0), so that evaluation noise is fresh"
+      ))
+    #expect(
+      problems.contains {
+        $0.hasPrefix("test.json: gatys.size: 512 is not one of evaluation.sizes")
+      })
     let sizes = try fixture.problems(
       #"{"extends": "paper", "training": {"size": 250}, "evaluation": {"sizes": [256, 100]}}"#)
     #expect(
@@ -154,20 +170,26 @@ import _TestSupport
 /// Deep merge: objects member by member, other values replaced, another `kind` replaced whole.
 @Suite struct MergeTests {
   @Test func objectsMergeAndAnotherKindReplaces() throws {
-    let base = try JSONValue(parsing: #"{"a": {"b": 1, "c": [1, 2]}, "s": {"kind": "stepDecay", "factor": 0.7}}"#)
-    let merged = base.merging(try JSONValue(parsing: #"{"a": {"c": [3]}, "s": {"kind": "constant"}}"#))
-    #expect(merged == (try JSONValue(parsing: #"{"a": {"b": 1, "c": [3]}, "s": {"kind": "constant"}}"#)))
+    let base = try JSONValue(
+      parsing: #"{"a": {"b": 1, "c": [1, 2]}, "s": {"kind": "stepDecay", "factor": 0.7}}"#)
+    let merged = base.merging(
+      try JSONValue(parsing: #"{"a": {"c": [3]}, "s": {"kind": "constant"}}"#))
+    #expect(
+      merged == (try JSONValue(parsing: #"{"a": {"b": 1, "c": [3]}, "s": {"kind": "constant"}}"#)))
     let same = base.merging(try JSONValue(parsing: #"{"s": {"kind": "stepDecay", "factor": 0.8}}"#))
     #expect(same["s"] == (try JSONValue(parsing: #"{"kind": "stepDecay", "factor": 0.8}"#)))
   }
 
   @Test func parsingKeepsKeyOrderAndNumberText() throws {
-    let tree = try JSONValue(parsing: #"{"zeta": 1e-3, "alpha": [true, null, "x\u00e9\n"], "mid": 18446744073709551615}"#)
+    let tree = try JSONValue(
+      parsing: #"{"zeta": 1e-3, "alpha": [true, null, "x\u00e9\n"], "mid": 18446744073709551615}"#)
     #expect(tree.keys == ["zeta", "alpha", "mid"])
     #expect(tree["zeta"] == .number("1e-3"))
     #expect(tree["mid"]?.text == "18446744073709551615")
     #expect(tree["alpha"] == .array([.bool(true), .null, .string("xé\n")]))
-    #expect(throws: JSONSyntaxError(line: 1, column: 9, message: "expected ',' or '}' in an object")) {
+    #expect(
+      throws: JSONSyntaxError(line: 1, column: 9, message: "expected ',' or '}' in an object")
+    ) {
       try JSONValue(parsing: #"{"a": 1 "b": 2}"#)
     }
   }

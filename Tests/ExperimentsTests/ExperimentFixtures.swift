@@ -16,7 +16,8 @@ final class ExperimentFixture {
     for folder in ["data/textures", "data/content", "experiments"] {
       try manager.createDirectory(atPath: directory.file(folder), withIntermediateDirectories: true)
     }
-    for file in ["data/textures/brick.png", "data/content/chelsea.png", "data/vgg19_normalised.h5"] {
+    for file in ["data/textures/brick.png", "data/content/chelsea.png", "data/vgg19_normalised.h5"]
+    {
       _ = manager.createFile(atPath: directory.file(file), contents: Data())
     }
   }
@@ -28,7 +29,8 @@ final class ExperimentFixture {
 
   /// Loads `text` as an experiment file.
   func load(_ text: String, name: String = "test.json") throws -> ExperimentFile {
-    try ExperimentFile.load(try write(text, name: name), environment: environment, currentDirectory: directory.url)
+    try ExperimentFile.load(
+      try write(text, name: name), environment: environment, currentDirectory: directory.url)
   }
 
   /// The problem lines of loading `text` (empty when it loads), with the file's path shortened

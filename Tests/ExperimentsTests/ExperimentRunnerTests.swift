@@ -26,12 +26,15 @@ import _TestSupport
   }
 
   static func files() throws -> TinyDescriptorFiles {
-    try TinyDescriptorFiles("experiment-runner", seed: 11, stream: "images", images: [("style", [1, 3, 32, 32])])
+    try TinyDescriptorFiles(
+      "experiment-runner", seed: 11, stream: "images", images: [("style", [1, 3, 32, 32])])
   }
 
   static func runner(_ file: ExperimentFile, root: URL) throws -> (ExperimentRunner, LineLog) {
-    let executable = try #require(HarnessProcess.executable, "the harness executable is built beside the tests")
-    let runner = ExperimentRunner(file: file, root: root, executable: executable, harnessVersion: "test")
+    let executable = try #require(
+      HarnessProcess.executable, "the harness executable is built beside the tests")
+    let runner = ExperimentRunner(
+      file: file, root: root, executable: executable, harnessVersion: "test")
     runner.showsProgress = false
     let log = LineLog()
     runner.report = { log.lines.append($0) }
@@ -49,10 +52,16 @@ import _TestSupport
     #expect(outcome.summaries.map(\.point) == ["levels=1", "levels=2"])
     for (point, summary) in zip(file.points, outcome.summaries) {
       let folder = root.appendingPathComponent(point.name)
-      let onDisk = try JSONDecoder().decode(PointSummary.self, from: Data(contentsOf: folder.appendingPathComponent("summary.json")))
+      let onDisk = try JSONDecoder().decode(
+        PointSummary.self, from: Data(contentsOf: folder.appendingPathComponent("summary.json")))
       #expect(onDisk == summary)
-      #expect(summary.values == [SweptValue(key: "generator.levels", value: "\(point.experiment.generator.levels)")])
-      #expect(summary.trainingIterations == 4 && summary.parameterCount > 0 && summary.trainingSeconds > 0)
+      #expect(
+        summary.values == [
+          SweptValue(key: "generator.levels", value: "\(point.experiment.generator.levels)")
+        ])
+      #expect(
+        summary.trainingIterations == 4 && summary.parameterCount > 0 && summary.trainingSeconds > 0
+      )
       // The training store: one metrics row per iteration.
       let store = try HDF5File.open(folder.appendingPathComponent("training/store.h5").path)
       let table = try MetricsTable(opening: "metrics/iterations", in: try store.root)
@@ -60,18 +69,26 @@ import _TestSupport
       try store.close()
       // The evaluation: two 32² samples, each scored; the summary's mean is theirs.
       let evaluation = try #require(summary.evaluations.first)
-      let samples = try HDF5File.open(folder.appendingPathComponent("evaluation/size-32/samples.h5").path)
+      let samples = try HDF5File.open(
+        folder.appendingPathComponent("evaluation/size-32/samples.h5").path)
       #expect(try samples.root.readTensor("samples").shape == [2, 3, 32, 32])
       try samples.close()
-      #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("evaluation/size-32/sample-0001.png").path))
-      #expect(evaluation.sampleLosses.count == 2 && evaluation.sampleLosses.allSatisfy { $0.isFinite && $0 > 0 })
-      #expect(abs(evaluation.lossMean - evaluation.sampleLosses.reduce(0, +) / 2) <= 1e-12 * evaluation.lossMean)
+      #expect(
+        FileManager.default.fileExists(
+          atPath: folder.appendingPathComponent("evaluation/size-32/sample-0001.png").path))
+      #expect(
+        evaluation.sampleLosses.count == 2
+          && evaluation.sampleLosses.allSatisfy { $0.isFinite && $0 > 0 })
+      #expect(
+        abs(evaluation.lossMean - evaluation.sampleLosses.reduce(0, +) / 2) <= 1e-12
+          * evaluation.lossMean)
       #expect(evaluation.secondsPerSample > 0 && evaluation.samplePeakResidentMiB > 0)
       // Gatys: its target is the mean sample loss, and its store says when it got there.
       let gatys = try #require(summary.gatys.first)
       #expect(gatys.targetLoss == evaluation.lossMean && gatys.optimizer == "lbfgs")
       let gatysStore = try HDF5File.open(folder.appendingPathComponent("gatys/lbfgs/store.h5").path)
-      let totals = try MetricsTable(opening: "metrics/iterations", in: try gatysStore.root).column("total")
+      let totals = try MetricsTable(opening: "metrics/iterations", in: try gatysStore.root).column(
+        "total")
       try gatysStore.close()
       if gatys.reachedLoss {
         #expect(totals[gatys.iterations] < gatys.targetLoss)
@@ -89,9 +106,13 @@ import _TestSupport
     // A rerun does nothing new.
     let (again, againLog) = try Self.runner(file, root: root)
     #expect(try again.run().summaries == outcome.summaries)
-    #expect(againLog.lines == ["[1/2 levels=1] done already (ETA unknown)", "[2/2 levels=2] done already (ETA 0s)"])
+    #expect(
+      againLog.lines == [
+        "[1/2 levels=1] done already (ETA unknown)", "[2/2 levels=2] done already (ETA 0s)",
+      ])
     // A changed configuration is refused, naming the difference, and nothing is overwritten.
-    let changedPath = try files.directory.writeText(Self.experiment(files, iterations: 5), to: "tiny.json")
+    let changedPath = try files.directory.writeText(
+      Self.experiment(files, iterations: 5), to: "tiny.json")
     let (changed, _) = try Self.runner(try ExperimentFile.load(changedPath), root: root)
     do {
       _ = try changed.run()
@@ -100,7 +121,9 @@ import _TestSupport
       #expect(error.description.contains("levels=1: holds results of a different configuration"))
       #expect(error.description.contains("training.iterations: 4 on disk, 5 now"))
     }
-    let kept = try JSONDecoder().decode(PointSummary.self, from: Data(contentsOf: root.appendingPathComponent("levels=1/summary.json")))
+    let kept = try JSONDecoder().decode(
+      PointSummary.self,
+      from: Data(contentsOf: root.appendingPathComponent("levels=1/summary.json")))
     #expect(kept == outcome.summaries[0])
 
     // An interrupted run (stopped at the trainer's third poll, after iteration 2 and its
@@ -114,13 +137,19 @@ import _TestSupport
       return polls.lines.count >= 3
     }
     #expect(try first.run(only).interrupted)
-    #expect(FileManager.default.fileExists(atPath: resumedRoot.appendingPathComponent("levels=2/training/checkpoint.h5").path))
+    #expect(
+      FileManager.default.fileExists(
+        atPath: resumedRoot.appendingPathComponent("levels=2/training/checkpoint.h5").path))
     let (second, secondLog) = try Self.runner(file, root: resumedRoot)
     let resumed = try #require(try second.run(only).summaries.first)
-    #expect(secondLog.lines.contains("[1/1 levels=2] training: resuming from the checkpoint (ETA unknown)"))
+    #expect(
+      secondLog.lines.contains(
+        "[1/1 levels=2] training: resuming from the checkpoint (ETA unknown)"))
     #expect(resumed.trainingFinalLoss == outcome.summaries[1].trainingFinalLoss)
     #expect(resumed.trainingIterations == 4)
-    #expect(resumed.evaluations.map(\.sampleLosses) == outcome.summaries[1].evaluations.map(\.sampleLosses))
+    #expect(
+      resumed.evaluations.map(\.sampleLosses)
+        == outcome.summaries[1].evaluations.map(\.sampleLosses))
   }
 }
 

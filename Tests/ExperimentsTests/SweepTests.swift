@@ -60,28 +60,39 @@ import _TestSupport
         "test.json: sweep.zip: every key steps together, so each needs the same number of values: training.size has 1, gatys.size has 2",
         #"test.json: sweep.grid.genrator.levels: not a key of the experiment; did you mean "generator.levels"?"#,
       ])
-    let typo = try fixture.problems(#"{"extends": "paper", "sweep": {"grid": {"generator.levls": [3, 4]}}}"#)
+    let typo = try fixture.problems(
+      #"{"extends": "paper", "sweep": {"grid": {"generator.levls": [3, 4]}}}"#)
     #expect(
-      typo == [#"test.json: sweep.grid.generator.levls: not a key of the experiment; did you mean "levels"?"#])
+      typo == [
+        #"test.json: sweep.grid.generator.levls: not a key of the experiment; did you mean "levels"?"#
+      ])
   }
 
   @Test func sweptValuesAreCheckedLikeWrittenOnes() throws {
     let fixture = try ExperimentFixture()
     let problems = try fixture.problems(
-      #"{"extends": "paper", "sweep": {"grid": {"generator.levels": [5, 9], "gatys.size": [128]}}}"#)
+      #"{"extends": "paper", "sweep": {"grid": {"generator.levels": [5, 9], "gatys.size": [128]}}}"#
+    )
     #expect(problems.contains("test.json: generator.levels: must be 1 to 8, got 9"))
-    #expect(problems.contains { $0.hasPrefix("test.json: gatys.size: 128 is not one of evaluation.sizes") })
+    #expect(
+      problems.contains {
+        $0.hasPrefix("test.json: gatys.size: 128 is not one of evaluation.sizes")
+      })
   }
 
   @Test func pointsAreChosenByNameWithADidYouMean() throws {
     let fixture = try ExperimentFixture()
-    let file = try fixture.load(#"{"extends": "paper", "sweep": {"grid": {"generator.levels": [4, 5]}}}"#)
+    let file = try fixture.load(
+      #"{"extends": "paper", "sweep": {"grid": {"generator.levels": [4, 5]}}}"#)
     #expect(try file.points(named: ["levels=5"]).map(\.name) == ["levels=5"])
     #expect(throws: ExperimentError.self) { try file.points(named: ["levels=6"]) }
     do {
       _ = try file.points(named: ["level=5"])
     } catch {
-      #expect(error.problems.first?.message.hasPrefix(#"--points: "level=5" is not a point of this experiment; did you mean "levels=5"?"#) == true)
+      #expect(
+        error.problems.first?.message.hasPrefix(
+          #"--points: "level=5" is not a point of this experiment; did you mean "levels=5"?"#)
+          == true)
     }
   }
 }
@@ -89,26 +100,36 @@ import _TestSupport
 /// The break-even count and the summary table's bounds.
 @Suite struct SummaryTests {
   @Test func breakEvenIsTrainingOverTheSavingPerImage() {
-    #expect(GatysComparison.breakEven(trainingSeconds: 100, generatorSeconds: 0.5, gatysSeconds: 10.5) == 10)
-    #expect(GatysComparison.breakEven(trainingSeconds: 100, generatorSeconds: 0.5, gatysSeconds: 10.4) == 11)
-    #expect(GatysComparison.breakEven(trainingSeconds: 1, generatorSeconds: 0.5, gatysSeconds: 100) == 1)
-    #expect(GatysComparison.breakEven(trainingSeconds: 100, generatorSeconds: 2, gatysSeconds: 2) == nil)
+    #expect(
+      GatysComparison.breakEven(trainingSeconds: 100, generatorSeconds: 0.5, gatysSeconds: 10.5)
+        == 10)
+    #expect(
+      GatysComparison.breakEven(trainingSeconds: 100, generatorSeconds: 0.5, gatysSeconds: 10.4)
+        == 11)
+    #expect(
+      GatysComparison.breakEven(trainingSeconds: 1, generatorSeconds: 0.5, gatysSeconds: 100) == 1)
+    #expect(
+      GatysComparison.breakEven(trainingSeconds: 100, generatorSeconds: 2, gatysSeconds: 2) == nil)
   }
 
   @Test func theTableMarksBoundsWhenGatysDidNotReachTheLoss() {
-    let generator = SizeEvaluation(size: 64, sampleLosses: [1, 3], secondsPerSample: 0.01, samplePeakResidentMiB: 50)
+    let generator = SizeEvaluation(
+      size: 64, sampleLosses: [1, 3], secondsPerSample: 0.01, samplePeakResidentMiB: 50)
     #expect(generator.lossMean == 2 && generator.lossStandardDeviation == 1)
     let gatys = GatysComparison(
       optimizer: "lbfgs", size: 64, targetLoss: 2, reachedLoss: false, iterations: 300, seconds: 30,
       finalLoss: 2.5, peakResidentMiB: 200, generator: generator, trainingSeconds: 120)
     #expect(gatys.speedRatio == 3000 && gatys.memoryRatio == 4 && gatys.breakEvenCount == 5)
     let summary = PointSummary(
-      point: "levels=5", values: [], parameterCount: 71659, trainingIterations: 250, trainingSeconds: 120,
-      trainingFinalLoss: 1.5, trainingPeakResidentMiB: 300, evaluations: [generator], gatys: [gatys])
+      point: "levels=5", values: [], parameterCount: 71659, trainingIterations: 250,
+      trainingSeconds: 120,
+      trainingFinalLoss: 1.5, trainingPeakResidentMiB: 300, evaluations: [generator], gatys: [gatys]
+    )
     let row = SummaryTable.text([summary]).split(separator: "\n")[1]
     #expect(
       row.split(separator: " ", omittingEmptySubsequences: true) == [
-        "levels=5", "71659", "120.0", "64", "2", "±", "1", "10.00", "50", "lbfgs", ">300", ">30.0", "200",
+        "levels=5", "71659", "120.0", "64", "2", "±", "1", "10.00", "50", "lbfgs", ">300", ">30.0",
+        "200",
         ">3000", "4.0", "<=5",
       ])
   }
