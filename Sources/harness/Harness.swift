@@ -35,8 +35,9 @@ struct Harness: ParsableCommand {
 
       The main job, an experiment file (every point of its sweep: train the generator, score \
       its samples, time it, and run Gatys to the same loss, each in a fresh process):
-        harness exp/ablation-K.json          (same as: harness run exp/ablation-K.json)
-        harness validate exp/*.json          harness presets [NAME]
+        harness exp/ablation-K.json       (the same: harness run FILE)
+        harness validate exp/*.json
+        harness presets [NAME]
 
       First time on a machine: Scripts/setup (installs the libraries, fetches the normalised \
       VGG-19 and images into data/, converts the weights). Then, for example:
