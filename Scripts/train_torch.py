@@ -101,8 +101,11 @@ def build(args, mode="texture"):
     """The descriptor, the generator (after torch.manual_seed by the caller), its Adam and the style Grams."""
     if args.size % 2 ** (args.levels - 1):
         sys.exit(f"train_torch.py: --size {args.size} is not divisible by 2^(levels-1) = {2 ** (args.levels - 1)}")
+    exemplar = read_image_argument(args.exemplar)
+    if not os.path.isfile(args.weights):
+        sys.exit(f"train_torch.py: {args.weights}: no such weights file")
     vgg = T.VGG19(T.load_vgg_weights(args.weights))
-    grams = T.style_targets(vgg, read_image_argument(args.exemplar))
+    grams = T.style_targets(vgg, exemplar)
     generator = T.TextureNet(K=args.levels, ch=8, noise_ch=3, mode=mode, padding_mode="circular", slope=0.01)
     return vgg, generator, torch.optim.Adam(generator.parameters(), lr=args.lr), grams
 
