@@ -27,6 +27,10 @@ Each seed calls torch.manual_seed(seed) once, before the generator is built; the
 initial weights and every batch of noise then come from torch's global stream. The loss recorded
 for iteration i is what `train_step` returns: the loss of the batch before the i-th Adam step.
 The curves JSON is rewritten after every seed, so an interrupted run keeps the finished seeds.
+`rss` reports VmRSS right after `import torch`, VmRSS before the first step (descriptor, generator
+and Grams built), and at the end the peak VmHWM and ru_maxrss in MiB (ru_maxrss is kept across
+execve, so start the script directly, not from a bigger Python), and the seconds of every step.
+Style mode mirrors bench_torch.py's style step: content weight 1 and the content's relu4_2 as target.
 """
 import argparse
 import json
@@ -163,12 +167,12 @@ def curves_command(args):
 
 
 def rss_command(args):
+    if args.mode == "style" and not args.content:
+        sys.exit("train_torch.py: rss --mode style needs --content IMAGE")
     torch.manual_seed(0)
     vgg, generator, optimiser, grams = build(args, args.mode)
     content = None
     if args.mode == "style":
-        if not args.content:
-            sys.exit("train_torch.py: rss --mode style needs --content IMAGE")
         content = resized_image(args.content, args.size).expand(args.batch, -1, -1, -1).contiguous()
     rss_before = status_mib("VmRSS")
     seconds = []
