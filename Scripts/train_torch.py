@@ -18,7 +18,7 @@ Run with a Python that has torch, numpy, h5py and pillow (here ~/torchenv/bin/py
       --batch 16 --size 256 --levels 5 --iterations 2 --out out/torch_rss.json
   $PY Scripts/train_torch.py rss --mode style --levels 6 --content $D/content/chelsea.png ...
 
-  # the harness trains on the identical tensor: harness train --style out/gravel128.h5:/style ...
+  # the harness reads the identical tensor as the image argument out/gravel128.h5:/style
 
 Settings are the reference's: `TextureNet` with 8 channels per scale, 3 noise channels, circular
 padding, LeakyReLU 0.01, batch norm, PyTorch's default initialisation; Gram style targets of the
