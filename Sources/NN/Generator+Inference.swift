@@ -14,6 +14,8 @@ import TensorCore
 //   upsampling equal its input's, the biased variance included (each value repeated 4 times), and
 //   the per-channel affine map commutes with the upsampling. The fine branch is normalised while
 //   it is copied into the same buffer.
+// * With fixed statistics in the finest join and the output layer, those run in bands of rows
+//   (Generator+BandedInference.swift).
 
 extension Generator {
   /// The inference-mode output `[N, 3, H, W]` for `noise` and, in style mode, `content`; shapes
