@@ -14,6 +14,8 @@ import TensorCore
 //   upsampling equal its input's, the biased variance included (each value repeated 4 times), and
 //   the per-channel affine map commutes with the upsampling. The fine branch is normalised while
 //   it is copied into the same buffer.
+// * With fixed statistics in the finest join and the output layer, those run in bands of rows
+//   (Generator+BandedInference.swift).
 
 extension Generator {
   /// The inference-mode output `[N, 3, H, W]` for `noise` and, in style mode, `content`; shapes
@@ -30,8 +32,12 @@ extension Generator {
       }
     }
     var current = branches[0].inferenceOutput(inputs[0])
-    for k in 1..<max(configuration.levels, 1) {
+    let levels = max(configuration.levels, 1)
+    for k in 1..<levels {
       let fine = branches[k].inferenceOutput(inputs[k])
+      if k == levels - 1, let tail = bandedTail() {
+        return bandedOutput(coarse: consume current, fine: consume fine, tail: tail)
+      }
       let joined = inferenceJoinInput(k, coarse: consume current, fine: consume fine)
       current = joins[k - 1].inferenceOutput(consume joined)
     }
@@ -80,16 +86,47 @@ func normalizedConvolution(
   _ convolution: Conv2D, normalization: NormalizationLayer?, activation: FusedActivation?,
   input: Tensor
 ) -> Tensor {
-  let geometry = ConvolutionGeometry(
-    kernelSize: convolution.kernelSize, paddingMode: convolution.padding)
-  let weight = convolution.weight.value
-  let bias = convolution.bias.value
   guard let normalization else {
-    return convolutionForward(
-      input, filter: ConvolutionFilter(weight), bias: bias, geometry: geometry,
-      activation: activation ?? .identity)
+    return InferenceConvolution(convolution, folding: nil, activation: activation ?? .identity)(
+      input)
   }
-  if let (scale, shift) = normalization.fixedAffine {
+  if let affine = normalization.fixedAffine {
+    return InferenceConvolution(convolution, folding: affine, activation: activation ?? .identity)(
+      input)
+  }
+  var output = InferenceConvolution(convolution, folding: nil, activation: .identity)(input)
+  let (scale, shift) = normalization.planeAffine(for: output)
+  applyPlaneAffine(&output, scale: scale, shift: shift, activation: activation ?? .identity)
+  return output
+}
+
+/// A convolution prepared for sampling: `activation(conv'(x))`, `[N, I, H, W]` → `[N, O, H, W]`,
+/// where conv' is the convolution with a fixed per-channel affine map `y = a[o] · y + s[o]`
+/// (a batch norm's running statistics) folded in when given: W'[o] = a[o] · W[o],
+/// b'[o] = a[o] · b[o] + s[o].
+struct InferenceConvolution {
+  /// The (folded) filter in the kernels' layout.
+  let filter: ConvolutionFilter
+  /// The (folded) bias `[O]`.
+  let bias: Tensor
+  /// Kernel size and padding of the convolution.
+  let geometry: ConvolutionGeometry
+  /// The activation in the convolution's epilogue.
+  let activation: FusedActivation
+
+  init(
+    _ convolution: Conv2D, folding affine: (scale: [Float], shift: [Float])?,
+    activation: FusedActivation
+  ) {
+    geometry = ConvolutionGeometry(
+      kernelSize: convolution.kernelSize, paddingMode: convolution.padding)
+    self.activation = activation
+    let weight = convolution.weight.value
+    guard let (scale, shift) = affine else {
+      filter = ConvolutionFilter(weight)
+      bias = convolution.bias.value
+      return
+    }
     let (o, i, k, _) = weight.shape.nchw
     let perOutput = i * k * k
     var folded = weight
@@ -100,15 +137,14 @@ func normalizedConvolution(
         }
       }
     }
-    let biases = bias.scalars
-    let foldedBias = Tensor(shape: [o], scalars: (0..<o).map { scale[$0] * biases[$0] + shift[$0] })
-    return convolutionForward(
-      input, filter: ConvolutionFilter(folded), bias: foldedBias, geometry: geometry,
-      activation: activation ?? .identity)
+    let biases = convolution.bias.value.scalars
+    filter = ConvolutionFilter(folded)
+    bias = Tensor(shape: [o], scalars: (0..<o).map { scale[$0] * biases[$0] + shift[$0] })
   }
-  var output = convolutionForward(
-    input, filter: ConvolutionFilter(weight), bias: bias, geometry: geometry, activation: .identity)
-  let (scale, shift) = normalization.planeAffine(for: output)
-  applyPlaneAffine(&output, scale: scale, shift: shift, activation: activation ?? .identity)
-  return output
+
+  /// The convolution of `input` `[N, I, H, W]`: `[N, O, H, W]`.
+  func callAsFunction(_ input: Tensor) -> Tensor {
+    convolutionForward(
+      input, filter: filter, bias: bias, geometry: geometry, activation: activation)
+  }
 }

@@ -120,6 +120,9 @@ struct Generate: ParsableCommand {
     let drawn = sampler.draw { done in
       if !quiet && total > 1 { progress.update(done, status: "generating") }
     }
+    // The pooled activation buffers are not needed again: return them before writing the files,
+    // whose HDF5, zlib and PNG code and buffers would otherwise come on top of them.
+    BufferPool.shared.trim()
     try sampler.write(
       samples: drawn.samples, noise: drawn.noise, measurement: drawn.measurement, to: folder,
       provenance: .current(seed: seed, harnessVersion: HarnessVersion.number))
