@@ -54,6 +54,7 @@ public struct TrainingBenchmark {
       }
     }
     let path = directory.appendingPathComponent("images_\(size).h5").path
+    if FileManager.default.fileExists(atPath: path) { return path }
     let file = try HDF5File.create(path)
     try file.root.write(style, to: "style")
     try file.root.write(content, to: "content")
