@@ -108,18 +108,7 @@ public struct GatysConfiguration: Codable, Equatable, Sendable {
     }
     if size < 16 { problems.append("size: must be at least 16 pixels, got \(size)") }
     if !(styleScale > 0) { problems.append("styleScale: must be positive, got \(styleScale)") }
-    for (index, term) in featureTerms.enumerated() {
-      if term.weight < 0 || !term.weight.isFinite {
-        problems.append("featureTerms[\(index)].weight: must be non-negative, got \(term.weight)")
-      }
-      if term.layerWeights.contains(where: { $0 < 0 || !$0.isFinite }) {
-        problems.append("featureTerms[\(index)].layerWeights: must be non-negative, got \(term.layerWeights)")
-      }
-      if term.layers.isEmpty { problems.append("featureTerms[\(index)].layers: no layers") }
-    }
-    for (index, term) in imageTerms.enumerated() where term.weight < 0 || !term.weight.isFinite {
-      problems.append("imageTerms[\(index)].weight: must be non-negative, got \(term.weight)")
-    }
+    problems += FeatureLossTerm.problems(featureTerms: featureTerms, imageTerms: imageTerms)
     if case .random(_, let scale) = initialization, !(scale > 0) {
       problems.append("initialization: the random scale must be positive, got \(scale)")
     }

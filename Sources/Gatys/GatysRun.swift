@@ -362,17 +362,7 @@ public final class GatysRun {
 
   /// `loss 1.234e+00 (style 1.1e+00, content 1.3e-01)`: the weighted sums per target.
   private func status(_ total: Double) -> String {
-    var groups: [(String, Double)] = []
-    for term in lastTerms {
-      let group = String(term.name.split(separator: "/").first ?? "")
-      if let index = groups.firstIndex(where: { $0.0 == group }) {
-        groups[index].1 += term.weighted
-      } else {
-        groups.append((group, term.weighted))
-      }
-    }
-    let parts = groups.map { "\($0.0) \(String(format: "%.3e", $0.1))" }.joined(separator: ", ")
-    return "loss \(String(format: "%.4e", total)) (\(parts))"
+    Objective.statusLine(total: total, terms: lastTerms)
   }
 
   private func saveImage(_ image: Tensor, name: String) throws {

@@ -179,3 +179,25 @@ extension ImageLoss {
 
   func optionsJSON() -> Data? { try? sortedEncoder().encode(options) }
 }
+
+extension FeatureLossTerm {
+  /// Every problem with the weights and layers of `featureTerms` and `imageTerms`, as
+  /// `featureTerms[i].weight: message` (weights and layer weights finite and non-negative, at
+  /// least one layer per term): the one check the Gatys and training configurations share.
+  public static func problems(featureTerms: [FeatureLossTerm], imageTerms: [ImageLossTerm]) -> [String] {
+    var problems: [String] = []
+    for (index, term) in featureTerms.enumerated() {
+      if term.weight < 0 || !term.weight.isFinite {
+        problems.append("featureTerms[\(index)].weight: must be non-negative, got \(term.weight)")
+      }
+      if term.layerWeights.contains(where: { $0 < 0 || !$0.isFinite }) {
+        problems.append("featureTerms[\(index)].layerWeights: must be non-negative, got \(term.layerWeights)")
+      }
+      if term.layers.isEmpty { problems.append("featureTerms[\(index)].layers: no layers") }
+    }
+    for (index, term) in imageTerms.enumerated() where term.weight < 0 || !term.weight.isFinite {
+      problems.append("imageTerms[\(index)].weight: must be non-negative, got \(term.weight)")
+    }
+    return problems
+  }
+}

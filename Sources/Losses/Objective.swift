@@ -1,3 +1,4 @@
+import Foundation
 import Autodiff
 import NN
 import TensorCore
@@ -225,5 +226,23 @@ extension Objective {
       }
     }
     return Targets(values: values)
+  }
+}
+
+extension Objective {
+  /// `loss 1.2340e+00 (style 1.100e+00, content 1.300e-01)`: the total and the weighted sum of
+  /// the terms per target (the first component of each name), for progress lines.
+  public static func statusLine(total: Double, terms: [TermValue]) -> String {
+    var groups: [(String, Double)] = []
+    for term in terms {
+      let group = String(term.name.split(separator: "/").first ?? "")
+      if let index = groups.firstIndex(where: { $0.0 == group }) {
+        groups[index].1 += term.weighted
+      } else {
+        groups.append((group, term.weighted))
+      }
+    }
+    let parts = groups.map { "\($0.0) \(String(format: "%.3e", $0.1))" }.joined(separator: ", ")
+    return "loss \(String(format: "%.4e", total)) (\(parts))"
   }
 }

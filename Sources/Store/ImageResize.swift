@@ -114,13 +114,21 @@ public func resizeImage(_ image: Tensor, height: Int, width: Int) -> Tensor {
 /// The window starts at row `⌊(H − height) / 2⌋` and column `⌊(W − width) / 2⌋`: when the excess is
 /// odd, the extra row (column) is dropped at the bottom (right).
 public func centreCrop(_ image: Tensor, height: Int, width: Int) -> Tensor {
-  let (n, c, h, w) = image.shape.nchw
+  let (_, _, h, w) = image.shape.nchw
   precondition(
     height > 0 && width > 0 && height <= h && width <= w,
     "centreCrop: cannot take \(height) x \(width) from \(image.shape)")
+  return crop(image, top: (h - height) / 2, left: (w - width) / 2, height: height, width: width)
+}
+
+/// The `height x width` window of images `[N, C, H, W]` whose top-left pixel is (`top`, `left`),
+/// as `[N, C, height, width]`; the window must lie inside the image.
+public func crop(_ image: Tensor, top: Int, left: Int, height: Int, width: Int) -> Tensor {
+  let (n, c, h, w) = image.shape.nchw
+  precondition(
+    height > 0 && width > 0 && top >= 0 && left >= 0 && top + height <= h && left + width <= w,
+    "crop: cannot take \(height) x \(width) at (\(top), \(left)) from \(image.shape)")
   if height == h && width == w { return image }
-  let top = (h - height) / 2
-  let left = (w - width) / 2
   var result = Tensor(uninitialized: [n, c, height, width])
   image.withUnsafeBufferPointer { input in
     result.withUnsafeMutableBufferPointer { output in

@@ -83,27 +83,8 @@ public struct ContentSet: Sendable {
         ? loaded : resizeImage(loaded, height: scaledHeight, width: scaledWidth)
       let top = random.integer(below: scaledHeight - size + 1)
       let left = random.integer(below: scaledWidth - size + 1)
-      return window(scaled, top: top, left: left)
+      return Store.crop(scaled, top: top, left: left, height: size, width: size)
     }
-  }
-
-  /// The `size × size` window of `image` `[1, C, H, W]` at (`top`, `left`).
-  private func window(_ image: Tensor, top: Int, left: Int) -> Tensor {
-    let (n, c, h, w) = image.shape.nchw
-    if h == size && w == size { return image }
-    var result = Tensor(uninitialized: [n, c, size, size])
-    image.withUnsafeBufferPointer { input in
-      result.withUnsafeMutableBufferPointer { output in
-        for plane in 0..<(n * c) {
-          for y in 0..<size {
-            let source = (plane * h + top + y) * w + left
-            let target = (plane * size + y) * size
-            for x in 0..<size { output[target + x] = input[source + x] }
-          }
-        }
-      }
-    }
-    return result
   }
 }
 

@@ -135,18 +135,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     if !(styleScale.isFinite && styleScale > 0) {
       problems.append("styleScale: must be positive, got \(styleScale)")
     }
-    for (index, term) in featureTerms.enumerated() {
-      if term.weight < 0 || !term.weight.isFinite {
-        problems.append("featureTerms[\(index)].weight: must be non-negative, got \(term.weight)")
-      }
-      if term.layerWeights.contains(where: { $0 < 0 || !$0.isFinite }) {
-        problems.append("featureTerms[\(index)].layerWeights: must be non-negative, got \(term.layerWeights)")
-      }
-      if term.layers.isEmpty { problems.append("featureTerms[\(index)].layers: no layers") }
-    }
-    for (index, term) in imageTerms.enumerated() where term.weight < 0 || !term.weight.isFinite {
-      problems.append("imageTerms[\(index)].weight: must be non-negative, got \(term.weight)")
-    }
+    problems += FeatureLossTerm.problems(featureTerms: featureTerms, imageTerms: imageTerms)
     if featureTerms.isEmpty && imageTerms.isEmpty { problems.append("featureTerms: the objective has no terms") }
     problems += optimizer.problems().map { "optimizer.\($0)" }
     problems += schedule.problems().map { "schedule.\($0)" }

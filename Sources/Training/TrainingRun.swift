@@ -445,17 +445,7 @@ public final class TrainingRun {
 
   /// `loss 1.234e+00 (style 1.1e+00, content 1.3e-01) lr 0.1`: the weighted sums per target.
   private func status(_ step: Step) -> String {
-    var groups: [(String, Double)] = []
-    for term in step.terms {
-      let group = String(term.name.split(separator: "/").first ?? "")
-      if let index = groups.firstIndex(where: { $0.0 == group }) {
-        groups[index].1 += term.weighted
-      } else {
-        groups.append((group, term.weighted))
-      }
-    }
-    let parts = groups.map { "\($0.0) \(String(format: "%.3e", $0.1))" }.joined(separator: ", ")
-    return "loss \(String(format: "%.4e", step.total)) (\(parts)) lr \(String(format: "%.3g", step.learningRate))"
+    Objective.statusLine(total: step.total, terms: step.terms) + " lr \(String(format: "%.3g", step.learningRate))"
   }
 
   /// The run folder `run()` created or `resume` opened.
