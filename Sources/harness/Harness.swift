@@ -38,6 +38,7 @@ struct Harness: ParsableCommand {
         harness exp/ablation-K.json       (the same: harness run FILE)
         harness validate exp/*.json
         harness presets [NAME]
+        harness report results/ablation-K   (the notebook; harness run writes it too)
 
       First time on a machine: Scripts/setup (installs the libraries, fetches the normalised \
       VGG-19 and images into data/, converts the weights). Then, for example:
@@ -65,7 +66,8 @@ struct Harness: ParsableCommand {
       """,
     version: HarnessVersion.text,
     subcommands: [
-      RunCommand.self, Validate.self, Presets.self, Info.self, GatysCommand.self, Train.self,
+      RunCommand.self, ReportCommand.self, Validate.self, Presets.self, Info.self,
+      GatysCommand.self, Train.self,
       Generate.self, Features.self, ImportWeights.self,
       ImportGenerator.self, Inspect.self, Bench.self,
       WriteSampleStore.self,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Reports
 import Runs
 
 /// `harness run FILE`: every point of an experiment (also `harness FILE.json`).
@@ -36,6 +37,11 @@ struct RunCommand: ParsableCommand {
       Point folders are named by their swept values (levels=5; several keys
       joined by ','; no sweep: base).
 
+      At the end (also after Ctrl-C) the experiment's notebook is written, as \
+      `harness report results/<experiment>` writes it: NOTEBOOKS/<experiment>.md and its \
+      figures in NOTEBOOKS/<experiment>/ (--notebooks, default notebooks-md). A report that \
+      cannot be written is a warning; the results stay as they are.
+
       A rerun skips finished points and stages and resumes an interrupted training or Gatys \
       run from its checkpoint; Ctrl-C stops cleanly (exit 130). A point folder whose \
       point.json differs from the point's resolved configuration is refused, never \
@@ -57,6 +63,9 @@ struct RunCommand: ParsableCommand {
 
   @Flag(help: "No training progress bar (the stage lines stay).")
   var quiet = false
+
+  @Option(help: "The notebook folder the report goes to (default notebooks-md).")
+  var notebooks = "notebooks-md"
 
   func run() throws {
     let loaded: ExperimentFile
@@ -83,9 +92,24 @@ struct RunCommand: ParsableCommand {
     let outcome = try runner.run(selected)
     if !outcome.summaries.isEmpty { print(SummaryTable.text(outcome.summaries)) }
     print("results: \(runner.root.path)")
+    writeReport(of: runner.root)
     if outcome.interrupted {
       printError("interrupted: the next `harness run \(file)` resumes where this one stopped")
       throw ExitCode(130)
+    }
+  }
+
+  /// Writes the experiment's notebook; a failure is a warning, never the run's failure.
+  func writeReport(of root: URL) {
+    do {
+      let folder = try ResultsFolder(url: root, experimentFile: file)
+      let outcome = try ExperimentReport.write(folder, notebooks: URL(fileURLWithPath: notebooks))
+      for warning in outcome.warnings { printError("warning: report: \(warning)") }
+      print("report: \(outcome.markdown.path)")
+    } catch {
+      printError(
+        "warning: the report could not be written (\(error)); the results are complete: harness report \(root.path)"
+      )
     }
   }
 
