@@ -6,7 +6,7 @@ import TensorCore
 /// `cd notebooks-md/<experiment> && gnuplot NAME.gp`.
 public struct Figure: Sendable {
   /// What the script reads.
-  public enum Data: Sendable {
+  public enum Content: Sendable {
     /// Whitespace-separated columns, `NAME.dat` (comment lines start with `#`; blocks for
     /// gnuplot's `index` are separated by two blank lines).
     case table(String)
@@ -17,7 +17,7 @@ public struct Figure: Sendable {
   /// The file stem (`training-total`, `gatys-levels=5`).
   public var name: String
   /// The data the script reads.
-  public var data: Data
+  public var data: Content
   /// The gnuplot script (reads the data file, writes `NAME.png`).
   public var script: String
   /// One sentence saying what the figure shows (with its numbers).
@@ -26,7 +26,7 @@ public struct Figure: Sendable {
   public var title: String
 
   /// A figure with every field given.
-  public init(name: String, data: Data, script: String, caption: String, title: String) {
+  public init(name: String, data: Content, script: String, caption: String, title: String) {
     self.name = name
     self.data = data
     self.script = script

@@ -109,12 +109,13 @@ enum ReproductionTable {
   /// `T s for N iterations at batch b, s² (t s/iteration); the paper's 2000 × 16 at 256² ≈ H h`.
   static func trainingCell(_ summary: PointSummary, point: PointResults) -> String {
     let perIteration = summary.trainingSeconds / Double(max(summary.trainingIterations, 1))
-    guard let training = point.experiment?.training else {
-      return "\(GnuplotScript.short(summary.trainingSeconds)) s for \(summary.trainingIterations) iterations"
-    }
+    let total = String(
+      format: "%.0f s (%.1f min) for %d iterations", summary.trainingSeconds,
+      summary.trainingSeconds / 60, summary.trainingIterations)
+    guard let training = point.experiment?.training else { return total }
     let scale = 2000 * (16 / Double(training.batchSize)) * pow(256 / Double(training.size), 2)
     return
-      "\(GnuplotScript.short(summary.trainingSeconds)) s for \(summary.trainingIterations) iterations at batch \(training.batchSize), \(training.size)² (\(GnuplotScript.short(perIteration)) s each); the paper's 2000 at batch 16, 256² ≈ \(String(format: "%.1f", perIteration * scale / 3600)) h here (estimate: time ∝ iterations × batch × pixels)"
+      "\(total) at batch \(training.batchSize), \(training.size)² (\(GnuplotScript.short(perIteration)) s each); the paper's 2000 at batch 16, 256² ≈ \(String(format: "%.1f", perIteration * scale / 3600)) h here (estimate: time ∝ iterations × batch × pixels)"
   }
 
   /// The reference's training step, extrapolated to the paper's training.
