@@ -65,7 +65,7 @@ enum GatysTimeFigure {
       set format x "%g"
       set format y "%.0e"
       set xrange [\(GnuplotScript.number(generator.secondsPerSample / 3)):\(GnuplotScript.number(longest * 2))]
-      set key top right
+      set key top left
       plot \(plots.joined(separator: ", \\\n     "))
 
       """

@@ -12,12 +12,13 @@ public enum ReproductionReport {
   /// The notebook's file stem (`reproduction.md`, figures in `reproduction/`).
   public static let name = "reproduction"
 
-  /// Writes the notebook for `results` under `notebooks`.
+  /// Writes the notebook for `results` under `notebooks`; `remark` (what the files cannot say,
+  /// such as how busy the machine was) becomes a paragraph of its own, marked as given by hand.
   ///
   /// - Throws: `ReportError.nothingFinished` when no point has finished; `.unwritable`.
   public static func write(
     _ results: ResultsFolder, notebooks: URL, reference: ReferenceBenchmarks?,
-    gnuplot: Result<Gnuplot, GnuplotUnavailable> = Gnuplot.locate()
+    remark: String? = nil, gnuplot: Result<Gnuplot, GnuplotUnavailable> = Gnuplot.locate()
   ) throws(ReportError) -> ReportOutcome {
     guard let point = results.finished.first, let summary = point.summary else {
       throw .nothingFinished(results.url.path)
@@ -38,6 +39,7 @@ public enum ReproductionReport {
     text +=
       "Built by `harness report --reproduction \(results.url.path)` at \(ISO8601DateFormatter().string(from: Date())) from the results on disk (nothing re-run): point `\(point.name)` of `\(results.name)`.\n\n"
     if let notes = results.source?.notes { text += "What was run: \(notes)\n\n" }
+    if let remark { text += "Remark (given with `harness report --remark`): \(remark)\n\n" }
     text += hardware(point) + "\n"
     text += ReproductionTable.markdown(summary: summary, point: point, reference: reference) + "\n"
     text += SettingsSection.markdown(results) + "\n"

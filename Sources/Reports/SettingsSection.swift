@@ -70,7 +70,7 @@ enum SettingsSection {
     let objective = experiment.objective
     func term(_ name: String, _ settings: FeatureTermSettings?) -> String {
       guard let settings else { return "- \(name) term: none\n" }
-      let loss = (try? JSONValue.encoding(settings.loss).text) ?? settings.loss.kind
+      let loss = sortedJSON(settings.loss) ?? settings.loss.kind
       let layers = settings.layers.map(\.rawValue).joined(separator: ", ")
       return
         "- \(name) term: `\(loss)` on \(layers), weight \(settings.weight)\(settings.normalizeGradients ? ", per-layer L1 gradient normalisation" : "")\n"
@@ -78,6 +78,14 @@ enum SettingsSection {
     return "Objective (the loss training and Gatys both minimise; the Gram normalisation is the loss's `normalization`):\n\n"
       + term("Style", objective.style) + term("Content", objective.content)
       + "- Total variation weight \(objective.totalVariationWeight); VGG-19 padding `\(objective.padding.rawValue)`, pooling `\(objective.pooling.rawValue)`, weights `\(objective.weights)`\n"
+  }
+
+  /// `value` as JSON text with its keys sorted (`{"kind": "gram", "normalization": "chw"}`).
+  static func sortedJSON<Value: Encodable>(_ value: Value) -> String? {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    guard let data = try? encoder.encode(value) else { return nil }
+    return (try? JSONValue(parsing: data))?.text
   }
 
   /// One row per machine fact; several values are each followed by the points they hold for.

@@ -1,4 +1,5 @@
 import Experiments
+import Foundation
 
 /// For a sweep: each metric of the comparison against the swept key (one point per finished
 /// sweep point): the mean sample loss (± one standard deviation), the time per sample, the
@@ -146,16 +147,35 @@ enum SweepFigures {
       set xlabel \(GnuplotScript.quoted(axis.key))
       set ylabel \(GnuplotScript.quoted(ylabel))
       set logscale y
+      set autoscale yfix
       set format y "%g"
+      set ytics (\(logTics(series.flatMap(\.values)).map { GnuplotScript.number($0) }.joined(separator: ", ")))
       set xrange [\(GnuplotScript.number(low - margin)):\(GnuplotScript.number(high + margin))]
-      set offsets 0, 0, graph 0.08, graph 0.08
-      set key outside bottom center horizontal
+      set offsets 0, 0, graph 0.1, graph 0.1
+      set bmargin at screen 0.25
+      set key at screen 0.5, 0.01 center bottom horizontal
       plot \(plots.joined(separator: ", \\\n     "))
 
       """
     return Figure(
       name: name, data: .table(data), script: script,
       caption: caption(series.first, axis: axis, what: what), title: title)
+  }
+
+  /// Tic values for a log axis over `values`: 1, 2, 5 times powers of ten in their range (with
+  /// 3 and 7 too when that gives fewer than four), so a narrow range still has labelled tics.
+  static func logTics(_ values: [Double?]) -> [Double] {
+    let known = values.compactMap { $0 }.filter { $0 > 0 && $0.isFinite }
+    guard let low = known.min(), let high = known.max() else { return [1] }
+    let (from, to) = (low / 1.25, high * 1.25)
+    func tics(_ mantissas: [Double]) -> [Double] {
+      let first = Int(floor(log10(from)))
+      let last = Int(ceil(log10(to)))
+      return (first...last).flatMap { power in mantissas.map { $0 * pow(10, Double(power)) } }
+        .filter { $0 >= from && $0 <= to }
+    }
+    let coarse = tics([1, 2, 5])
+    return coarse.count >= 4 ? coarse : tics([1, 1.5, 2, 3, 5, 7])
   }
 
   /// `<what> against <key>: lowest at levels=5 (3.29e-05), highest at levels=1 (1.2e-04).`

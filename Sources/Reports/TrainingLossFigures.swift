@@ -11,6 +11,8 @@ enum TrainingLossFigures {
     else { return nil }
     let name = "training-\(point)"
     let labels = termLabels(terms)
+    let prefix = sharedTermPrefix(terms)
+    let shared = prefix.isEmpty ? "" : " (\(prefix))"
     var data = "# \(point): training loss against iteration (terms unweighted; total weighted)\n"
     data += "# iteration " + terms.joined(separator: " ") + " total\n"
     let columns = terms.compactMap(table.column)
@@ -31,12 +33,12 @@ enum TrainingLossFigures {
     let script =
       GnuplotScript.header(name, dataFile: "\(name).dat")
       + """
-      set title \(GnuplotScript.quoted("Training loss of \(point), per term"))
+      set title \(GnuplotScript.quoted("Training loss of \(point), per term" + shared))
       set xlabel "iteration"
       set ylabel "loss (log scale)"
       set logscale y
       set format y "%.0e"
-      set key outside right top
+      set key top right
       plot \(plots.joined(separator: ", \\\n     "))
 
       """
@@ -79,7 +81,7 @@ enum TrainingLossFigures {
       set ylabel "total loss (log scale)"
       set logscale y
       set format y "%.0e"
-      set key outside right top
+      set key top right
       plot \(plots.joined(separator: ", \\\n     "))
 
       """
@@ -93,13 +95,20 @@ enum TrainingLossFigures {
       title: "total training loss of every point")
   }
 
+  /// The name components every term shares (`style/gram` for Gram style terms), or "".
+  static func sharedTermPrefix(_ terms: [String]) -> String {
+    let parts = terms.map { $0.split(separator: "/").map(String.init) }
+    guard terms.count > 1, let depth = parts.map(\.count).min() else { return "" }
+    var shared = 0
+    while shared < depth - 1, Set(parts.map { $0[shared] }).count == 1 { shared += 1 }
+    return parts[0].prefix(shared).joined(separator: "/")
+  }
+
   /// Legend labels for term columns: the name without the parts every term shares
   /// (`style/gram/relu1_1`, `style/gram/relu2_1` give `relu1_1`, `relu2_1`).
   static func termLabels(_ terms: [String]) -> [String] {
-    let parts = terms.map { $0.split(separator: "/").map(String.init) }
-    guard terms.count > 1, let depth = parts.map(\.count).min() else { return terms }
-    var shared = 0
-    while shared < depth - 1, Set(parts.map { $0[shared] }).count == 1 { shared += 1 }
-    return parts.map { $0.dropFirst(shared).joined(separator: " ") }
+    let shared = sharedTermPrefix(terms).split(separator: "/").count
+    guard shared > 0 || terms.count > 1 else { return terms }
+    return terms.map { $0.split(separator: "/").dropFirst(shared).joined(separator: " ") }
   }
 }

@@ -60,6 +60,9 @@ struct ReportCommand: ParsableCommand {
   @Option(help: "The PyTorch reference's benchmark JSON for --reproduction (default ../shared/reference/results/bench_default.json).")
   var reference: String?
 
+  @Option(help: "A sentence for the --reproduction notebook that the files cannot give (e.g. how busy the machine was).")
+  var remark: String?
+
   func validate() throws {
     guard (results == nil) != (reproduction == nil) else {
       throw ValidationError("give a results folder, or --reproduction DIR (not both)")
@@ -83,7 +86,7 @@ struct ReportCommand: ParsableCommand {
           printError("warning: \(referencePath): not a bench_torch.py JSON file; no PyTorch column")
         }
         outcome = try ReproductionReport.write(
-          folder, notebooks: notebookFolder, reference: benchmarks)
+          folder, notebooks: notebookFolder, reference: benchmarks, remark: remark)
       } else {
         let folder = try ResultsFolder(
           url: URL(fileURLWithPath: results ?? ""), experimentFile: experiment)
@@ -91,7 +94,7 @@ struct ReportCommand: ParsableCommand {
       }
       for warning in outcome.warnings { printError("warning: \(warning)") }
       print("report: \(outcome.markdown.path) (\(outcome.figures.count) figures in \(outcome.figureFolder.path))")
-    } catch let error as ReportError {
+    } catch {
       printError("error: \(error)")
       throw ExitCode.failure
     }
