@@ -1,5 +1,6 @@
 import Experiments
 import Foundation
+import Store
 import Testing
 import _TestSupport
 
