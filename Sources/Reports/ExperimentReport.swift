@@ -53,7 +53,7 @@ public enum ExperimentReport {
   static func heading(_ results: ResultsFolder) -> String {
     var text = "# \(results.name)\n\n"
     text +=
-      "Built by `harness report \(results.url.path)` at \(ISO8601DateFormatter().string(from: Date())) from the results on disk (nothing re-run).\n\n"
+      "Built by `harness report \(results.url.relativePath)` at \(ISO8601DateFormatter().string(from: Date())) from the results on disk (nothing re-run).\n\n"
     let unfinished = results.unfinished
     let total = results.finished.count + unfinished.count
     if unfinished.isEmpty {

@@ -84,12 +84,17 @@ public struct ExperimentSource: Sendable {
     }
     relative.append("experiments/\(results.lastPathComponent).json")
     for path in relative {
-      let candidates =
-        path.hasPrefix("/")
-        ? [URL(fileURLWithPath: path)]
-        : bases.map { URL(fileURLWithPath: path, relativeTo: $0).standardizedFileURL }
-      if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) {
-        return found.path
+      if path.hasPrefix("/") {
+        if FileManager.default.fileExists(atPath: path) { return path }
+        continue
+      }
+      for (index, base) in bases.enumerated() {
+        let url = URL(fileURLWithPath: path, relativeTo: base).standardizedFileURL
+        guard FileManager.default.fileExists(atPath: url.path) else { continue }
+        // Found from this process's folder: kept as written, as the command line had it.
+        let here = currentDirectory.standardizedFileURL.path
+          == URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        return index == 0 && here ? path : url.path
       }
     }
     return nil

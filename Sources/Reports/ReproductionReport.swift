@@ -37,7 +37,7 @@ public enum ReproductionReport {
     warnings += figures.writer.problems
     var text = "# Texture Networks' speed and memory claims, reproduced on this CPU\n\n"
     text +=
-      "Built by `harness report --reproduction \(results.url.path)` at \(ISO8601DateFormatter().string(from: Date())) from the results on disk (nothing re-run): point `\(point.name)` of `\(results.name)`.\n\n"
+      "Built by `harness report --reproduction \(results.url.relativePath)` at \(ISO8601DateFormatter().string(from: Date())) from the results on disk (nothing re-run): point `\(point.name)` of `\(results.name)`.\n\n"
     if let notes = results.source?.notes { text += "What was run: \(notes)\n\n" }
     if let remark { text += "Remark (given with `harness report --remark`): \(remark)\n\n" }
     text += hardware(point) + "\n"

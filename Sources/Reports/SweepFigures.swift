@@ -51,7 +51,7 @@ enum SweepFigures {
         ylabel: "ms per sample, batch 1 (log scale)",
         series: sizes.map { size in
           Series(
-            title: "\(size)×\(size)",
+            title: "samples of \(size)×\(size)",
             values: summaries.map { evaluation($0, size).map { $0.secondsPerSample * 1000 } })
         }, what: "the generator's median time per sample in ms"))
     figures.append(
@@ -106,10 +106,13 @@ enum SweepFigures {
     var positions: [Double]
   }
 
-  /// One metric figure: a column per series (and its error), a row per point.
+  /// One metric figure: a column per series (and its error), a row per point; a series no
+  /// point measured is left out.
   static func figure(
     _ name: String, axis: Axis, title: String, ylabel: String, series: [Series], what: String
   ) -> Figure {
+    let measured = series.filter { $0.values.contains { $0 != nil } }
+    let series = measured.isEmpty ? Array(series.prefix(1)) : measured
     var data = "# \(title)\n# \(axis.key) label"
     for item in series { data += " \"\(item.title)\"" + (item.errors == nil ? "" : " sd") }
     data += "\n"
@@ -153,7 +156,7 @@ enum SweepFigures {
       set xrange [\(GnuplotScript.number(low - margin)):\(GnuplotScript.number(high + margin))]
       set offsets 0, 0, graph 0.1, graph 0.1
       set bmargin at screen 0.25
-      set key at screen 0.5, 0.01 center bottom horizontal
+      set key at screen 0.5, 0.01 center bottom horizontal width 1
       plot \(plots.joined(separator: ", \\\n     "))
 
       """
@@ -186,7 +189,8 @@ enum SweepFigures {
     }
     guard let lowest = known.min(by: { $0.1 < $1.1 }), let highest = known.max(by: { $0.1 < $1.1 })
     else { return "\(start) against \(axis.key) (no point measured it)." }
+    let at = { (label: String) in axis.key == "point" ? label : "\(axis.key)=\(label)" }
     return
-      "\(start) against \(axis.key), one mark per point: lowest at \(axis.key)=\(lowest.0) (\(GnuplotScript.short(lowest.1))), highest at \(axis.key)=\(highest.0) (\(GnuplotScript.short(highest.1)))."
+      "\(start) against \(axis.key), one mark per point: lowest at \(at(lowest.0)) (\(GnuplotScript.short(lowest.1))), highest at \(at(highest.0)) (\(GnuplotScript.short(highest.1)))."
   }
 }

@@ -51,7 +51,7 @@ struct ReportCommand: ParsableCommand {
   @Option(help: "Write notebooks-md/reproduction.md from this results folder of experiments/paper-texture.json (or a shortened version).")
   var reproduction: String?
 
-  @Option(help: "The notebook folder (default notebooks-md in the current folder).")
+  @Option(help: "The notebook folder (relative to the current folder).")
   var notebooks: String = "notebooks-md"
 
   @Option(help: "The experiment file (default: found from the points' command lines, or experiments/<name>.json).")

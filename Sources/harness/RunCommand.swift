@@ -64,7 +64,7 @@ struct RunCommand: ParsableCommand {
   @Flag(help: "No training progress bar (the stage lines stay).")
   var quiet = false
 
-  @Option(help: "The notebook folder the report goes to (default notebooks-md).")
+  @Option(help: "The notebook folder the report goes to (relative to the current folder).")
   var notebooks = "notebooks-md"
 
   func run() throws {
