@@ -146,7 +146,8 @@ public enum ExperimentReport {
   }
 
   /// One row per finished point: the exemplar, each Gatys result, the first four samples at
-  /// the Gatys size.
+  /// the Gatys size; cells narrow enough that the whole fits about 1000 pixels, so the labels
+  /// stay legible at the width a markdown viewer shows.
   static func montage(_ points: [PointResults]) -> Figure? {
     guard let summary = points.first?.summary,
       let size = summary.gatys.first?.size ?? summary.evaluations.first?.size
@@ -162,7 +163,8 @@ public enum ExperimentReport {
       return SampleMontage.Row(label: point.name, images: [exemplar] + gatys + samples)
     }
     return SampleMontage.figure(
-      name: "samples", columns: columns, rows: rows, cell: SampleMontage.cellSide(for: size),
+      name: "samples", columns: columns, rows: rows,
+      cell: min(SampleMontage.cellSide(for: size), max(96, 1000 / columns.count)),
       caption:
         "One row per point at \(size)×\(size): the exemplar (scaled to the cell), the Gatys result when its loss reached the generator's mean sample loss (or its last image), and the first \(sampleCount) evaluation samples from fresh noise; images smaller than 96 pixels are enlarged by whole factors, pixel for pixel, and a grey cell is an image that could not be read."
     )

@@ -32,7 +32,7 @@ enum GatysTimeFigure {
         longest = max(longest, seconds[row])
       }
       plots.append(
-        "'\(name).dat' index \(block) using 1:2 with lines lw 2 title \(GnuplotScript.quoted("Gatys (\(run.optimizer)), loss against time"))"
+        "'\(name).dat' index \(block) using 1:2 with lines lw 2 title \(GnuplotScript.quoted("Gatys (\(run.optimizer))"))"
       )
       block += 1
     }
@@ -41,21 +41,29 @@ enum GatysTimeFigure {
     data +=
       "\(GnuplotScript.number(generator.secondsPerSample)) \(GnuplotScript.number(generator.lossMean))\n"
     plots.append(
-      "'\(name).dat' index \(block) using 1:2 with points pt 7 ps 2.5 lc rgb \"#d62728\" title \(GnuplotScript.quoted(String(format: "generator: %.3g ms per sample", generator.secondsPerSample * 1000)))"
+      "'\(name).dat' index \(block) using 1:2 with points pt 7 ps 2.5 lc rgb \"#d62728\" title \(GnuplotScript.quoted(String(format: "generator, %.3g ms per sample", generator.secondsPerSample * 1000)))"
     )
     block += 1
-    data += "\n\n# block \(block): where each Gatys run reached that loss (or stopped)\n"
-    for gatys in summary.gatys where gatys.size == comparison.size {
-      data += "\(GnuplotScript.number(gatys.seconds)) \(GnuplotScript.number(gatys.targetLoss))\n"
+    data +=
+      "\n\n# block \(block): where each Gatys run reached that loss, or its last loss at its cap\n"
+    let runsHere = summary.gatys.filter { $0.size == comparison.size }
+    for gatys in runsHere {
+      let loss = gatys.reachedLoss ? gatys.targetLoss : gatys.finalLoss
+      data += "\(GnuplotScript.number(gatys.seconds)) \(GnuplotScript.number(loss))\n"
     }
+    let marker =
+      runsHere.allSatisfy(\.reachedLoss)
+      ? "Gatys reached that loss"
+      : runsHere.allSatisfy { !$0.reachedLoss }
+        ? "Gatys stopped at its cap" : "Gatys reached it, or stopped at its cap"
     plots.append(
-      "'\(name).dat' index \(block) using 1:2 with points pt 9 ps 2.5 lc rgb \"#2ca02c\" title \"Gatys at the generator's loss\""
+      "'\(name).dat' index \(block) using 1:2 with points pt 9 ps 2.5 lc rgb \"#2ca02c\" title \(GnuplotScript.quoted(marker))"
     )
     plots.insert(
-      "generator_loss with lines dt 2 lw 2 lc rgb \"#d62728\" title \"generator's mean sample loss\"",
+      "generator_loss with lines dt 2 lw 2 lc rgb \"#d62728\" title \"generator's mean loss\"",
       at: 0)
     let script =
-      GnuplotScript.header(name, dataFile: "\(name).dat")
+      GnuplotScript.header(name, dataFile: "\(name).dat", height: 680)
       + """
       generator_loss = \(GnuplotScript.number(generator.lossMean))
       set title \(GnuplotScript.quoted("\(summary.point): Gatys against the generator at \(comparison.size)×\(comparison.size)"))
@@ -65,7 +73,8 @@ enum GatysTimeFigure {
       set format x "%g"
       set format y "%.0e"
       set xrange [\(GnuplotScript.number(generator.secondsPerSample / 3)):\(GnuplotScript.number(longest * 2))]
-      set key top left
+      set bmargin at screen 0.29
+      set key at screen 0.5, 0.01 center bottom horizontal width 1
       plot \(plots.joined(separator: ", \\\n     "))
 
       """
@@ -81,7 +90,7 @@ enum GatysTimeFigure {
     summary: PointSummary, comparison: GatysComparison, generator: SizeEvaluation
   ) -> String {
     let opening =
-      "The Gatys run's loss against wall time at \(comparison.size)×\(comparison.size) (log-log) for \(summary.point), the generator's mean sample loss as the dashed line and its time per sample as the red dot:"
+      "The Gatys run's loss against wall time at \(comparison.size)×\(comparison.size) (log-log) for \(summary.point), the generator's mean sample loss as the dashed line and its time per sample as the red dot, where Gatys reached that loss (or its last loss at its cap) as the green triangle:"
     let milliseconds = String(format: "%.3g ms", generator.secondsPerSample * 1000)
     if comparison.reachedLoss {
       return opening

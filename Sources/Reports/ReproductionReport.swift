@@ -42,7 +42,7 @@ public enum ReproductionReport {
     if let remark { text += "Remark (given with `harness report --remark`): \(remark)\n\n" }
     text += hardware(point) + "\n"
     text += ReproductionTable.markdown(summary: summary, point: point, reference: reference) + "\n"
-    text += SettingsSection.markdown(results) + "\n"
+    text += SettingsSection.markdown(results, notes: false) + "\n"
     text += "## Figures\n\n" + figures.text
     do {
       try Data(text.utf8).write(to: markdown, options: .atomic)
@@ -116,7 +116,9 @@ public enum ReproductionReport {
         images.append(SampleMontage.load(sample.path))
       }
     }
-    let cell = SampleMontage.cellSide(for: smallest)
+    // One row of six or so images: cells of 160 pixels keep the labels legible at the width a
+    // markdown viewer shows.
+    let cell = min(160, SampleMontage.cellSide(for: smallest))
     return SampleMontage.figure(
       name: "samples", columns: columns,
       rows: [SampleMontage.Row(label: "", images: images)], cell: cell,

@@ -7,8 +7,8 @@ import Runs
 /// provenance (CPU, threads, BLAS kernel, toolchain, git commit), each value with the points it
 /// holds for when the points disagree.
 enum SettingsSection {
-  /// The section's markdown.
-  static func markdown(_ results: ResultsFolder) -> String {
+  /// The section's markdown (with the experiment's notes unless `notes` is false).
+  static func markdown(_ results: ResultsFolder, notes: Bool = true) -> String {
     var text = "## Settings\n\n"
     let first = results.points.first { $0.experiment != nil }
     if let source = results.source {
@@ -17,7 +17,7 @@ enum SettingsSection {
       if !source.sweep.axes.isEmpty {
         text += "- Sweep: " + sweepText(source.sweep) + " (\(source.pointNames.count) points)\n"
       }
-      if let notes = source.notes { text += "- Notes: \(notes)\n" }
+      if notes, let notes = source.notes { text += "- Notes: \(notes)\n" }
       text += "\nDeviations from the preset (every setting the file gives besides `extends`, `notes` and `sweep`):\n\n"
       text +=
         source.deviations.isEmpty

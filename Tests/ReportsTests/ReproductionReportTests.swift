@@ -99,6 +99,19 @@ import _TestSupport
       lines.contains(
         "| generator time per sample (batch 1) | ~20 ms | 100 ms | 400 ms | 50 ms (`gen_fwd_K5_b1_256`) |"
       ))
+    // Gatys stopped at its cap: its time, and the reference's estimate, are lower bounds.
+    var capped = summary
+    capped.gatys[0].reachedLoss = false
+    let cappedLines = ReproductionTable.markdown(
+      summary: capped, point: PointResults(folder: URL(fileURLWithPath: "/nonexistent/base")),
+      reference: reference
+    ).split(separator: "\n").map(String.init)
+    #expect(
+      cappedLines.contains {
+        $0.hasPrefix("| Gatys time to the generator's mean sample loss | ~10 s | > 12 s (> 40 lbfgs iterations) |")
+          && $0.hasSuffix("| > ≈ 20 s (estimate: the harness's iterations × `gatys_lbfgs_iter_256`) |")
+      })
+    #expect(cappedLines.contains("| speed ratio (Gatys / generator) | ~500x | > 120x | - | > ≈ 400x (estimate) |"))
     #expect(
       lines.contains(
         "| training | ~2 h (2000 iterations, batch 16, 256²) | 1000 s (16.7 min) for 120 iterations | (the same generator) | 3.6 s per step at batch 4, 256² (`train_step_texture_K5_b4_256`); 2000 at batch 16 ≈ 8.0 h (estimate) |"
