@@ -129,7 +129,8 @@ public enum ExperimentReport {
     }
     let summaries = finished.compactMap(\.summary)
     let axes = results.source?.sweep.axes ?? []
-    let sweepFigures = SweepFigures.figures(summaries, axes: axes.isEmpty ? keyAxes(summaries) : axes)
+    let sweepFigures = SweepFigures.figures(
+      summaries, axes: axes.isEmpty ? keyAxes(summaries) : axes)
     if !sweepFigures.isEmpty {
       figures.append("### Metrics against the swept key\n\n")
       for figure in sweepFigures { try figures.add(figure) }
@@ -155,11 +156,14 @@ public enum ExperimentReport {
     let optimizers = summary.gatys.map(\.optimizer)
     let sampleCount = min(4, points.map { $0.samples(size: size).count }.max() ?? 0)
     let columns =
-      ["exemplar"] + optimizers.map { "Gatys (\($0))" } + (0..<sampleCount).map { "sample \($0 + 1)" }
+      ["exemplar"] + optimizers.map { "Gatys (\($0))" }
+      + (0..<sampleCount).map { "sample \($0 + 1)" }
     let rows = points.map { point in
       let exemplar = point.experiment?.task.styles.first.flatMap(SampleMontage.load)
       let gatys = optimizers.map { SampleMontage.load(point.gatysImage($0).path) }
-      let samples = point.samples(size: size).prefix(sampleCount).map { SampleMontage.load($0.path) }
+      let samples = point.samples(size: size).prefix(sampleCount).map {
+        SampleMontage.load($0.path)
+      }
       return SampleMontage.Row(label: point.name, images: [exemplar] + gatys + samples)
     }
     return SampleMontage.figure(

@@ -72,7 +72,8 @@ public struct ExperimentSource: Sendable {
     results: URL, points: [PointResults], currentDirectory: URL
   ) -> String? {
     let bases = [
-      currentDirectory, results.standardizedFileURL.deletingLastPathComponent()
+      currentDirectory,
+      results.standardizedFileURL.deletingLastPathComponent()
         .deletingLastPathComponent(),
     ]
     var relative: [String] = []
@@ -92,7 +93,8 @@ public struct ExperimentSource: Sendable {
         let url = URL(fileURLWithPath: path, relativeTo: base).standardizedFileURL
         guard FileManager.default.fileExists(atPath: url.path) else { continue }
         // Found from this process's folder: kept as written, as the command line had it.
-        let here = currentDirectory.standardizedFileURL.path
+        let here =
+          currentDirectory.standardizedFileURL.path
           == URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
         return index == 0 && here ? path : url.path
       }

@@ -64,20 +64,20 @@ enum GatysTimeFigure {
       at: 0)
     let script =
       GnuplotScript.header(name, dataFile: "\(name).dat", height: 680)
-      + """
-      generator_loss = \(GnuplotScript.number(generator.lossMean))
-      set title \(GnuplotScript.quoted("\(summary.point): Gatys against the generator at \(comparison.size)×\(comparison.size)"))
-      set xlabel "wall time (s, log scale)"
-      set ylabel "loss (log scale)"
-      set logscale xy
-      set format x "%g"
-      set format y "%.0e"
-      set xrange [\(GnuplotScript.number(generator.secondsPerSample / 3)):\(GnuplotScript.number(longest * 2))]
-      set bmargin at screen 0.29
-      set key at screen 0.5, 0.01 center bottom horizontal width 1
-      plot \(plots.joined(separator: ", \\\n     "))
+        + """
+        generator_loss = \(GnuplotScript.number(generator.lossMean))
+        set title \(GnuplotScript.quoted("\(summary.point): Gatys against the generator at \(comparison.size)×\(comparison.size)"))
+        set xlabel "wall time (s, log scale)"
+        set ylabel "loss (log scale)"
+        set logscale xy
+        set format x "%g"
+        set format y "%.0e"
+        set xrange [\(GnuplotScript.number(generator.secondsPerSample / 3)):\(GnuplotScript.number(longest * 2))]
+        set bmargin at screen 0.29
+        set key at screen 0.5, 0.01 center bottom horizontal width 1
+        plot \(plots.joined(separator: ", \\\n     "))
 
-      """
+        """
     return Figure(
       name: name, data: .table(data), script: script,
       caption: caption(summary: summary, comparison: comparison, generator: generator),

@@ -46,7 +46,8 @@ public struct ReferenceBenchmarks: Sendable {
     importPeakMiB = number("rss_torch_only", "peak_rss_mb")
     gatysIterationSeconds256 = number("gatys_lbfgs_iter_256", "median")
     gatysPeakMiB256 = number("rss_gatys_256", "peak_rss_mb")
-    if let seconds = number("rss_gatys_512", "seconds"), let iterations = number("rss_gatys_512", "iters"),
+    if let seconds = number("rss_gatys_512", "seconds"),
+      let iterations = number("rss_gatys_512", "iters"),
       iterations > 0
     {
       gatysIterationSeconds512 = seconds / iterations

@@ -1,6 +1,6 @@
 import Experiments
-import TensorCore
 import Foundation
+import TensorCore
 
 /// `notebooks-md/reproduction.md`: the paper's speed, memory, size and training-time claims
 /// (`PaperClaims`, Tesla K40) side by side with what the harness measured on this CPU, at each

@@ -21,7 +21,8 @@ enum ReproductionTable {
     let notRun: (Int) -> String = { _ in "not run (Gatys runs at gatys.size only)" }
     let gatysSize = summary.gatys.first?.size
     let referenceGatysSeconds: Double? = {
-      guard let iterations = gatys(256)?.iterations, let perIteration = reference?.gatysIterationSeconds256
+      guard let iterations = gatys(256)?.iterations,
+        let perIteration = reference?.gatysIterationSeconds256
       else { return nil }
       return Double(iterations) * perIteration
     }()
@@ -36,14 +37,19 @@ enum ReproductionTable {
     rows.append(
       ["generator time per sample (batch 1)", "~20 ms"]
         + perSize { evaluation($0).map { milliseconds($0.secondsPerSample) } ?? "-" }
-        + [reference?.generatorSeconds256.map { milliseconds($0) + " (`gen_fwd_K5_b1_256`)" } ?? "-"])
+        + [
+          reference?.generatorSeconds256.map { milliseconds($0) + " (`gen_fwd_K5_b1_256`)" } ?? "-"
+        ])
     rows.append(
       ["generator peak memory per sample", "~170 MB (GPU)"]
-        + perSize { evaluation($0).map { mebibytes($0.samplePeakResidentMiB) + " (process)" } ?? "-" }
+        + perSize {
+          evaluation($0).map { mebibytes($0.samplePeakResidentMiB) + " (process)" } ?? "-"
+        }
         + [
           reference?.generatorPeakMiB256.map { peak in
             mebibytes(peak) + " (process; "
-              + (reference?.importPeakMiB.map { mebibytes(peak - $0) + " above `import torch`)" } ?? ")")
+              + (reference?.importPeakMiB.map { mebibytes(peak - $0) + " above `import torch`)" }
+                ?? ")")
           } ?? "-"
         ])
     rows.append(
@@ -51,7 +57,8 @@ enum ReproductionTable {
         + perSize { size in
           guard let run = gatys(size) else { return notRun(size) }
           let bound = run.reachedLoss ? "" : "> "
-          return "\(bound)\(GnuplotScript.short(run.seconds)) s (\(bound)\(run.iterations) \(run.optimizer) iterations)"
+          return
+            "\(bound)\(GnuplotScript.short(run.seconds)) s (\(bound)\(run.iterations) \(run.optimizer) iterations)"
         }
         + [
           referenceGatysSeconds.map {
@@ -60,12 +67,15 @@ enum ReproductionTable {
         ])
     rows.append(
       ["Gatys peak memory", "~1.1 GB (GPU)"]
-        + perSize { size in gatys(size).map { mebibytes($0.peakResidentMiB) + " (process)" } ?? notRun(size) }
+        + perSize { size in
+          gatys(size).map { mebibytes($0.peakResidentMiB) + " (process)" } ?? notRun(size)
+        }
         + [reference?.gatysPeakMiB256.map { mebibytes($0) + " (process, `rss_gatys_256`)" } ?? "-"])
     rows.append(
       ["speed ratio (Gatys / generator)", "~500x"]
         + perSize { size in
-          gatys(size).map { ($0.reachedLoss ? "" : "> ") + String(format: "%.0fx", $0.speedRatio) } ?? "-"
+          gatys(size).map { ($0.reachedLoss ? "" : "> ") + String(format: "%.0fx", $0.speedRatio) }
+            ?? "-"
         }
         + [
           referenceGatysSeconds.flatMap { seconds in
@@ -84,16 +94,24 @@ enum ReproductionTable {
         ])
     rows.append(
       ["training", "~2 h (2000 iterations, batch 16, 256²)"]
-        + perSize { size in size == sizes.first ? trainingCell(summary, point: point) : "(the same generator)" }
+        + perSize { size in
+          size == sizes.first ? trainingCell(summary, point: point) : "(the same generator)"
+        }
         + [referenceTrainingCell(reference)])
     rows.append(
       ["mean sample loss (± sd)", "not comparable (another loss normalisation)"]
-        + perSize { evaluation($0).map { String(format: "%.4g ± %.2g", $0.lossMean, $0.lossStandardDeviation) } ?? "-" }
+        + perSize {
+          evaluation($0).map {
+            String(format: "%.4g ± %.2g", $0.lossMean, $0.lossStandardDeviation)
+          } ?? "-"
+        }
         + ["-"])
     rows.append(
       ["break-even (images from which training pays off)", "not reported"]
         + perSize { size in
-          gatys(size).map { run in run.breakEvenCount.map { (run.reachedLoss ? "" : "<= ") + "\($0)" } ?? "never" }
+          gatys(size).map { run in
+            run.breakEvenCount.map { (run.reachedLoss ? "" : "<= ") + "\($0)" } ?? "never"
+          }
             ?? "-"
         }
         + ["-"])
@@ -105,7 +123,8 @@ enum ReproductionTable {
       text +=
         "PyTorch figures: `\(reference.path)` (\(reference.software); `../shared/reference/bench_torch.py` on this machine type, another session), random-weight `TextureNet(K=5)` and the same VGG-19 loss. PyTorch's Gatys time to this loss is an estimate, the harness's iteration count times PyTorch's measured seconds per L-BFGS iteration (both make one loss and gradient evaluation per iteration, and their loss curves agree within a few per cent, `notebooks-md/benchmarks.md`)\(reference.gatysIterationSeconds512.map { String(format: "; at 512² PyTorch takes %.2f s per L-BFGS iteration", $0) } ?? "")\(reference.gatysPeakMiB512.map { String(format: " and peaks at %.0f MiB", $0) } ?? ""). MB in its file are MiB (VmHWM kB / 1024).\n"
     } else {
-      text += "PyTorch figures: no reference benchmark file was found (`--reference FILE`, the output of `bench_torch.py`).\n"
+      text +=
+        "PyTorch figures: no reference benchmark file was found (`--reference FILE`, the output of `bench_torch.py`).\n"
     }
     return text
   }

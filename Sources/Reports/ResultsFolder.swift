@@ -51,7 +51,8 @@ public struct ResultsFolder: Sendable {
     }
     if let order = source?.pointNames {
       points.sort { a, b in
-        (order.firstIndex(of: a.name) ?? order.count) < (order.firstIndex(of: b.name) ?? order.count)
+        (order.firstIndex(of: a.name) ?? order.count)
+          < (order.firstIndex(of: b.name) ?? order.count)
       }
     }
     self.points = points

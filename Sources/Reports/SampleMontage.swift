@@ -26,7 +26,8 @@ enum SampleMontage {
     var grid = Tensor(shape: [1, 3, height, width], repeating: 1)
     for (rowIndex, row) in rows.enumerated() {
       for (columnIndex, image) in row.images.prefix(columns.count).enumerated() {
-        let cellImage = image.map { fit($0, side: cell) } ?? Tensor(shape: [1, 3, cell, cell], repeating: 0.8)
+        let cellImage =
+          image.map { fit($0, side: cell) } ?? Tensor(shape: [1, 3, cell, cell], repeating: 0.8)
         place(cellImage, in: &grid, top: rowIndex * (cell + gap), left: columnIndex * (cell + gap))
       }
     }
@@ -56,20 +57,20 @@ enum SampleMontage {
     let script =
       GnuplotScript.header(
         name, dataFile: "\(name)-images.png", width: canvasWidth, height: canvasHeight)
-      + """
-      unset key
-      unset border
-      unset tics
-      set lmargin at screen \(screen(left, of: canvasWidth))
-      set rmargin at screen \(screen(left + width, of: canvasWidth))
-      set bmargin at screen \(screen(bottom, of: canvasHeight))
-      set tmargin at screen \(screen(bottom + height, of: canvasHeight))
-      set xrange [-0.5:\(width) - 0.5]
-      set yrange [-0.5:\(height) - 0.5]
-      \(labels.joined(separator: "\n"))
-      plot '\(name)-images.png' binary filetype=png with rgbimage
+        + """
+        unset key
+        unset border
+        unset tics
+        set lmargin at screen \(screen(left, of: canvasWidth))
+        set rmargin at screen \(screen(left + width, of: canvasWidth))
+        set bmargin at screen \(screen(bottom, of: canvasHeight))
+        set tmargin at screen \(screen(bottom + height, of: canvasHeight))
+        set xrange [-0.5:\(width) - 0.5]
+        set yrange [-0.5:\(height) - 0.5]
+        \(labels.joined(separator: "\n"))
+        plot '\(name)-images.png' binary filetype=png with rgbimage
 
-      """
+        """
     return Figure(
       name: name, data: .image(grid), script: script, caption: caption, title: "samples")
   }

@@ -13,25 +13,33 @@ enum SettingsSection {
     let first = results.points.first { $0.experiment != nil }
     if let source = results.source {
       text += "- Experiment file: `\(source.path)`\n"
-      text += "- Preset: " + (source.preset.map { "`\($0)` (`harness presets \($0)` prints it in full)" } ?? "none (a complete file)") + "\n"
+      text +=
+        "- Preset: "
+        + (source.preset.map { "`\($0)` (`harness presets \($0)` prints it in full)" }
+          ?? "none (a complete file)") + "\n"
       if !source.sweep.axes.isEmpty {
         text += "- Sweep: " + sweepText(source.sweep) + " (\(source.pointNames.count) points)\n"
       }
       if notes, let notes = source.notes { text += "- Notes: \(notes)\n" }
-      text += "\nDeviations from the preset (every setting the file gives besides `extends`, `notes` and `sweep`):\n\n"
+      text +=
+        "\nDeviations from the preset (every setting the file gives besides `extends`, `notes` and `sweep`):\n\n"
       text +=
         source.deviations.isEmpty
         ? "none\n"
         : MarkdownTable(
-          header: ["setting", "value"], rows: source.deviations.map { ["`\($0.key)`", "`\($0.value)`"] }
+          header: ["setting", "value"],
+          rows: source.deviations.map { ["`\($0.key)`", "`\($0.value)`"] }
         ).text
     } else {
-      text += "- Experiment file: not found (looked for the `.json` argument of the points' command lines and `experiments/\(results.url.lastPathComponent).json`; name it with `--experiment FILE`), so the points never started cannot be listed.\n"
+      text +=
+        "- Experiment file: not found (looked for the `.json` argument of the points' command lines and `experiments/\(results.url.lastPathComponent).json`; name it with `--experiment FILE`), so the points never started cannot be listed.\n"
       if let experiment = first?.experiment {
         text += "- Preset: " + (experiment.extends.map { "`\($0)`" } ?? "none") + "\n"
-        text += "\nDeviations from the preset, computed from `\(first!.name)/point.json` (resolved paths and swept values included):\n\n"
+        text +=
+          "\nDeviations from the preset, computed from `\(first!.name)/point.json` (resolved paths and swept values included):\n\n"
         let rows = derivedDeviations(experiment).map { ["`\($0.key)`", "`\($0.value)`"] }
-        text += rows.isEmpty ? "none\n" : MarkdownTable(header: ["setting", "value"], rows: rows).text
+        text +=
+          rows.isEmpty ? "none\n" : MarkdownTable(header: ["setting", "value"], rows: rows).text
       }
     }
     if let experiment = first?.experiment { text += "\n" + objectiveText(experiment) }
@@ -44,7 +52,8 @@ enum SettingsSection {
     var parts: [String] = []
     for (name, axes) in [("grid", sweep.grid), ("zip", sweep.zip)] where !axes.isEmpty {
       parts.append(
-        name + " " + axes.map { "`\($0.key)` = " + $0.values.map(\.text).joined(separator: ", ") }
+        name + " "
+          + axes.map { "`\($0.key)` = " + $0.values.map(\.text).joined(separator: ", ") }
           .joined(separator: "; "))
     }
     return parts.joined(separator: "; ")
@@ -75,7 +84,8 @@ enum SettingsSection {
       return
         "- \(name) term: `\(loss)` on \(layers), weight \(settings.weight)\(settings.normalizeGradients ? ", per-layer L1 gradient normalisation" : "")\n"
     }
-    return "Objective (the loss training and Gatys both minimise; the Gram normalisation is the loss's `normalization`):\n\n"
+    return
+      "Objective (the loss training and Gatys both minimise; the Gram normalisation is the loss's `normalization`):\n\n"
       + term("Style", objective.style) + term("Content", objective.content)
       + "- Total variation weight \(objective.totalVariationWeight); VGG-19 padding `\(objective.padding.rawValue)`, pooling `\(objective.pooling.rawValue)`, weights `\(objective.weights)`\n"
   }
@@ -91,7 +101,12 @@ enum SettingsSection {
   /// One row per machine fact; several values are each followed by the points they hold for.
   static func machineTable(_ points: [PointResults]) -> String {
     let facts: [(String, (Provenance) -> String)] = [
-      ("CPU", { "\($0.machine.cpuModel) (\($0.machine.cpuIdentity)), \($0.machine.logicalCPUs) logical CPUs" }),
+      (
+        "CPU",
+        {
+          "\($0.machine.cpuModel) (\($0.machine.cpuIdentity)), \($0.machine.logicalCPUs) logical CPUs"
+        }
+      ),
       ("threads", { "\($0.machine.threads)" }),
       ("BLAS kernel", { "\($0.machine.blasKernel) (chosen by \($0.machine.blasKernelSource))" }),
       ("OpenBLAS build", { $0.machine.blasConfiguration }),

@@ -117,7 +117,9 @@ enum SweepFigures {
     for item in series { data += " \"\(item.title)\"" + (item.errors == nil ? "" : " sd") }
     data += "\n"
     for row in axis.labels.indices {
-      var cells = [GnuplotScript.number(axis.positions[row]), GnuplotScript.quoted(axis.labels[row])]
+      var cells = [
+        GnuplotScript.number(axis.positions[row]), GnuplotScript.quoted(axis.labels[row]),
+      ]
       for item in series {
         cells.append(GnuplotScript.number(item.values[row], positive: true))
         if let errors = item.errors { cells.append(GnuplotScript.number(errors[row])) }
@@ -145,21 +147,21 @@ enum SweepFigures {
     let margin = max((high - low) * 0.06, 0.5)
     let script =
       GnuplotScript.header(name, dataFile: "\(name).dat")
-      + """
-      set title \(GnuplotScript.quoted(title))
-      set xlabel \(GnuplotScript.quoted(axis.key))
-      set ylabel \(GnuplotScript.quoted(ylabel))
-      set logscale y
-      set autoscale yfix
-      set format y "%g"
-      set ytics (\(logTics(series.flatMap(\.values)).map { GnuplotScript.number($0) }.joined(separator: ", ")))
-      set xrange [\(GnuplotScript.number(low - margin)):\(GnuplotScript.number(high + margin))]
-      set offsets 0, 0, graph 0.1, graph 0.1
-      set bmargin at screen 0.25
-      set key at screen 0.5, 0.01 center bottom horizontal width 1
-      plot \(plots.joined(separator: ", \\\n     "))
+        + """
+        set title \(GnuplotScript.quoted(title))
+        set xlabel \(GnuplotScript.quoted(axis.key))
+        set ylabel \(GnuplotScript.quoted(ylabel))
+        set logscale y
+        set autoscale yfix
+        set format y "%g"
+        set ytics (\(logTics(series.flatMap(\.values)).map { GnuplotScript.number($0) }.joined(separator: ", ")))
+        set xrange [\(GnuplotScript.number(low - margin)):\(GnuplotScript.number(high + margin))]
+        set offsets 0, 0, graph 0.1, graph 0.1
+        set bmargin at screen 0.25
+        set key at screen 0.5, 0.01 center bottom horizontal width 1
+        plot \(plots.joined(separator: ", \\\n     "))
 
-      """
+        """
     return Figure(
       name: name, data: .table(data), script: script,
       caption: caption(series.first, axis: axis, what: what), title: title)

@@ -32,16 +32,16 @@ enum TrainingLossFigures {
     )
     let script =
       GnuplotScript.header(name, dataFile: "\(name).dat")
-      + """
-      set title \(GnuplotScript.quoted("Training loss of \(point), per term" + shared))
-      set xlabel "iteration"
-      set ylabel "loss (log scale)"
-      set logscale y
-      set format y "%.0e"
-      set key top right
-      plot \(plots.joined(separator: ", \\\n     "))
+        + """
+        set title \(GnuplotScript.quoted("Training loss of \(point), per term" + shared))
+        set xlabel "iteration"
+        set ylabel "loss (log scale)"
+        set logscale y
+        set format y "%.0e"
+        set key top right
+        plot \(plots.joined(separator: ", \\\n     "))
 
-      """
+        """
     let first = total.first { $0.isFinite } ?? .nan
     let last = total.last { $0.isFinite } ?? .nan
     let caption =
@@ -71,20 +71,21 @@ enum TrainingLossFigures {
           "\(GnuplotScript.number(iterations[row])) \(GnuplotScript.number(total[row], positive: true))\n"
       }
       plots.append(
-        "'\(name).dat' index \(index) using 1:2 with lines lw 2 title \(GnuplotScript.quoted(point))")
+        "'\(name).dat' index \(index) using 1:2 with lines lw 2 title \(GnuplotScript.quoted(point))"
+      )
     }
     let script =
       GnuplotScript.header(name, dataFile: "\(name).dat")
-      + """
-      set title "Total training loss of every point"
-      set xlabel "iteration"
-      set ylabel "total loss (log scale)"
-      set logscale y
-      set format y "%.0e"
-      set key top right
-      plot \(plots.joined(separator: ", \\\n     "))
+        + """
+        set title "Total training loss of every point"
+        set xlabel "iteration"
+        set ylabel "total loss (log scale)"
+        set logscale y
+        set format y "%.0e"
+        set key top right
+        plot \(plots.joined(separator: ", \\\n     "))
 
-      """
+        """
     let finals = series.map { ($0.0, $0.2.last { $0.isFinite } ?? .infinity) }
     let best = finals.min { $0.1 < $1.1 }!
     let worst = finals.max { $0.1 < $1.1 }!

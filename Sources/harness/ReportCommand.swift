@@ -7,7 +7,8 @@ import Reports
 struct ReportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "report",
-    abstract: "Write an experiment's markdown notebook and gnuplot figures from its results on disk.",
+    abstract:
+      "Write an experiment's markdown notebook and gnuplot figures from its results on disk.",
     discussion: """
       Nothing is re-run: every number comes from the results folder that harness run wrote \
       (harness run writes this report itself when it ends). A half-finished experiment's \
@@ -48,19 +49,31 @@ struct ReportCommand: ParsableCommand {
   @Argument(help: "The results folder of an experiment (results/<experiment>).")
   var results: String?
 
-  @Option(help: "Write notebooks-md/reproduction.md from this results folder of experiments/paper-texture.json (or a shortened version).")
+  @Option(
+    help:
+      "Write notebooks-md/reproduction.md from this results folder of experiments/paper-texture.json (or a shortened version)."
+  )
   var reproduction: String?
 
   @Option(help: "The notebook folder (relative to the current folder).")
   var notebooks: String = "notebooks-md"
 
-  @Option(help: "The experiment file (default: found from the points' command lines, or experiments/<name>.json).")
+  @Option(
+    help:
+      "The experiment file (default: found from the points' command lines, or experiments/<name>.json)."
+  )
   var experiment: String?
 
-  @Option(help: "The PyTorch reference's benchmark JSON for --reproduction (default ../shared/reference/results/bench_default.json).")
+  @Option(
+    help:
+      "The PyTorch reference's benchmark JSON for --reproduction (default ../shared/reference/results/bench_default.json)."
+  )
   var reference: String?
 
-  @Option(help: "A sentence for the --reproduction notebook that the files cannot give (e.g. how busy the machine was).")
+  @Option(
+    help:
+      "A sentence for the --reproduction notebook that the files cannot give (e.g. how busy the machine was)."
+  )
   var remark: String?
 
   func validate() throws {
@@ -93,7 +106,9 @@ struct ReportCommand: ParsableCommand {
         outcome = try ExperimentReport.write(folder, notebooks: notebookFolder)
       }
       for warning in outcome.warnings { printError("warning: \(warning)") }
-      print("report: \(outcome.markdown.path) (\(outcome.figures.count) figures in \(outcome.figureFolder.path))")
+      print(
+        "report: \(outcome.markdown.path) (\(outcome.figures.count) figures in \(outcome.figureFolder.path))"
+      )
     } catch {
       printError("error: \(error)")
       throw ExitCode.failure

@@ -24,7 +24,8 @@ import _TestSupport
     }
     let reached = try #require(gatys["reachedLoss"] as? Bool)
     let bound = reached ? "" : ">"
-    let breakEven = (gatys["breakEvenCount"] as? NSNumber).map { (reached ? "" : "<=") + "\($0)" } ?? "never"
+    let breakEven =
+      (gatys["breakEvenCount"] as? NSNumber).map { (reached ? "" : "<=") + "\($0)" } ?? "never"
     let cells = [
       "\(levels)", "\(try #require(summary["parameterCount"] as? Int))",
       String(format: "%.1f", try number(summary, "trainingSeconds")), "32",
@@ -104,7 +105,8 @@ import _TestSupport
     for link in links {
       let image = try readImage(path: notebooks.appendingPathComponent(link).path)
       let dimensions = image.shape.dimensions
-      #expect(dimensions[0] == 1 && dimensions[1] == 3 && dimensions[2] >= 150 && dimensions[3] >= 300)
+      #expect(
+        dimensions[0] == 1 && dimensions[1] == 3 && dimensions[2] >= 150 && dimensions[3] >= 300)
     }
     // Each script draws its PNG again from its folder alone.
     let folder = outcome.figureFolder
@@ -159,7 +161,8 @@ import _TestSupport
 
   @Test func aHalfFinishedExperimentSaysWhichPointsAreMissing() throws {
     let run = try TinyExperimentRun.shared()
-    let copy = run.files.directory.url.appendingPathComponent("half-\(UUID().uuidString.prefix(6))/tiny")
+    let copy = run.files.directory.url.appendingPathComponent(
+      "half-\(UUID().uuidString.prefix(6))/tiny")
     try FileManager.default.createDirectory(
       at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
     try FileManager.default.copyItem(at: run.results, to: copy)

@@ -8,7 +8,10 @@ import _TestSupport
 /// and data are there to run later; `harness report` warns and succeeds.
 @Suite(.serialized) struct MissingGnuplotTests {
   @Test func aNamedBinaryThatIsNotThereIsAClearMessage() {
-    guard case .failure(let reason) = Gnuplot.locate(environment: ["TEXTURE_NETS_GNUPLOT": "/nonexistent"])
+    guard
+      case .failure(let reason) = Gnuplot.locate(environment: [
+        "TEXTURE_NETS_GNUPLOT": "/nonexistent"
+      ])
     else {
       Issue.record("a missing TEXTURE_NETS_GNUPLOT was accepted")
       return
@@ -32,7 +35,8 @@ import _TestSupport
     let run = try TinyExperimentRun.shared()
     let notebooks = run.freshNotebooks("nognuplot")
     let missing = Gnuplot.locate(environment: ["TEXTURE_NETS_GNUPLOT": "/nonexistent"])
-    let outcome = try ExperimentReport.write(try run.folder(), notebooks: notebooks, gnuplot: missing)
+    let outcome = try ExperimentReport.write(
+      try run.folder(), notebooks: notebooks, gnuplot: missing)
     let text = try String(contentsOf: outcome.markdown, encoding: .utf8)
     #expect(imageLinks(text).isEmpty)
     #expect(outcome.figures.isEmpty)

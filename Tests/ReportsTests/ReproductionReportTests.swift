@@ -54,12 +54,25 @@ import _TestSupport
           + " (process) | 650 MiB (process; 120 MiB above `import torch`) |"))
     // Gatys ran at 32², so the reference's 256² figures give no estimate of its time.
     #expect(
-      lines.contains { $0.hasPrefix("| Gatys time to the generator's mean sample loss | ~10 s | ") && $0.hasSuffix(" \(gatys.optimizer) iterations) | - |") })
-    #expect(lines.contains { $0.hasPrefix("| memory ratio (Gatys / generator) | ~6.5x | ") && $0.hasSuffix(" | 2.0x |") })
-    #expect(text.contains("at 512² PyTorch takes 2.00 s per L-BFGS iteration and peaks at 2500 MiB"))
+      lines.contains {
+        $0.hasPrefix("| Gatys time to the generator's mean sample loss | ~10 s | ")
+          && $0.hasSuffix(" \(gatys.optimizer) iterations) | - |")
+      })
+    #expect(
+      lines.contains {
+        $0.hasPrefix("| memory ratio (Gatys / generator) | ~6.5x | ") && $0.hasSuffix(" | 2.0x |")
+      })
+    #expect(
+      text.contains("at 512² PyTorch takes 2.00 s per L-BFGS iteration and peaks at 2500 MiB"))
     #expect(text.contains("NVIDIA Tesla K40 GPU (2880 CUDA cores"))
-    #expect(text.contains("3.6 s per step at batch 4, 256² (`train_step_texture_K5_b4_256`); 2000 at batch 16 ≈ 8.0 h (estimate)"))
-    #expect(imageLinks(text) == ["reproduction/training-levels=1.png", "reproduction/gatys.png", "reproduction/samples.png"])
+    #expect(
+      text.contains(
+        "3.6 s per step at batch 4, 256² (`train_step_texture_K5_b4_256`); 2000 at batch 16 ≈ 8.0 h (estimate)"
+      ))
+    #expect(
+      imageLinks(text) == [
+        "reproduction/training-levels=1.png", "reproduction/gatys.png", "reproduction/samples.png",
+      ])
     for link in imageLinks(text) {
       _ = try readImage(path: notebooks.appendingPathComponent(link).path)
     }
@@ -90,7 +103,8 @@ import _TestSupport
       lines.contains(
         "| Gatys time to the generator's mean sample loss | ~10 s | 12 s (40 lbfgs iterations) | not run (Gatys runs at gatys.size only) | ≈ 20 s (estimate: the harness's iterations × `gatys_lbfgs_iter_256`) |"
       ))
-    #expect(lines.contains("| speed ratio (Gatys / generator) | ~500x | 120x | - | ≈ 400x (estimate) |"))
+    #expect(
+      lines.contains("| speed ratio (Gatys / generator) | ~500x | 120x | - | ≈ 400x (estimate) |"))
     #expect(lines.contains("| memory ratio (Gatys / generator) | ~6.5x | 5.0x | - | 2.0x |"))
     #expect(
       lines.contains(
@@ -108,10 +122,15 @@ import _TestSupport
     ).split(separator: "\n").map(String.init)
     #expect(
       cappedLines.contains {
-        $0.hasPrefix("| Gatys time to the generator's mean sample loss | ~10 s | > 12 s (> 40 lbfgs iterations) |")
-          && $0.hasSuffix("| > ≈ 20 s (estimate: the harness's iterations × `gatys_lbfgs_iter_256`) |")
+        $0.hasPrefix(
+          "| Gatys time to the generator's mean sample loss | ~10 s | > 12 s (> 40 lbfgs iterations) |"
+        )
+          && $0.hasSuffix(
+            "| > ≈ 20 s (estimate: the harness's iterations × `gatys_lbfgs_iter_256`) |")
       })
-    #expect(cappedLines.contains("| speed ratio (Gatys / generator) | ~500x | > 120x | - | > ≈ 400x (estimate) |"))
+    #expect(
+      cappedLines.contains(
+        "| speed ratio (Gatys / generator) | ~500x | > 120x | - | > ≈ 400x (estimate) |"))
     #expect(
       lines.contains(
         "| training | ~2 h (2000 iterations, batch 16, 256²) | 1000 s (16.7 min) for 120 iterations | (the same generator) | 3.6 s per step at batch 4, 256² (`train_step_texture_K5_b4_256`); 2000 at batch 16 ≈ 8.0 h (estimate) |"

@@ -98,7 +98,8 @@ func imageLinks(_ markdown: String) -> [String] {
   var rest = Substring(markdown)
   while let start = rest.range(of: "![") {
     rest = rest[start.upperBound...]
-    guard let open = rest.range(of: "]("), let close = rest.range(of: ")", range: open.upperBound..<rest.endIndex)
+    guard let open = rest.range(of: "]("),
+      let close = rest.range(of: ")", range: open.upperBound..<rest.endIndex)
     else { break }
     links.append(String(rest[open.upperBound..<close.lowerBound]))
     rest = rest[close.upperBound...]
