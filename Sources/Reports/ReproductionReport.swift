@@ -123,7 +123,7 @@ public enum ReproductionReport {
       name: "samples", columns: columns,
       rows: [SampleMontage.Row(label: "", images: images)], cell: cell,
       caption:
-        "The exemplar, the Gatys result at the generator's mean sample loss (\(summary.gatys.first.map { "\($0.size)²" } ?? "")) and two generator samples at each evaluation size, every image shown at \(cell)×\(cell) (larger samples shrunk by area averaging)."
+        "The exemplar, the Gatys result (its image on reaching the generator's mean sample loss, or its last at its iteration cap; \(summary.gatys.first.map { "\($0.size)²" } ?? "")) and two generator samples at each evaluation size, every image shown at \(cell)×\(cell) (larger samples shrunk by area averaging)."
     )
   }
 }
