@@ -44,9 +44,11 @@ public final class ExperimentRunner {
     FileHandle.standardError.write(Data((line + "\n").utf8))
   }
 
-  private var started = monotonicSeconds()
-  private var pointsDone = 0
+  /// Seconds spent in the points that ran in this session (not skipped as done already).
+  private var secondsInPointsRun = 0.0
+  private var pointsRun = 0
   private var pointsLeft = 0
+  private var currentPointStarted = monotonicSeconds()
 
   /// A runner for `file` writing under `root` (default `results/<experiment>`), starting
   /// `executable` for the fresh-process measurements.
@@ -76,28 +78,45 @@ public final class ExperimentRunner {
     InterruptSignal.shared.install()
     let points = points ?? file.points
     for point in points { try checkFolder(of: point) }
-    started = monotonicSeconds()
-    pointsDone = 0
+    secondsInPointsRun = 0
+    pointsRun = 0
     pointsLeft = points.count
     var summaries: [PointSummary] = []
     for (index, point) in points.enumerated() {
       let stage = PointStages(
         runner: self, point: point, label: "[\(index + 1)/\(points.count) \(point.name)]")
-      guard let summary = try stage.run() else {
+      currentPointStarted = monotonicSeconds()
+      guard let result = try stage.run() else {
         return Outcome(summaries: summaries, interrupted: true)
       }
-      summaries.append(summary)
+      summaries.append(result.summary)
       pointsLeft -= 1
-      pointsDone += 1
+      if result.ran {
+        secondsInPointsRun += monotonicSeconds() - currentPointStarted
+        pointsRun += 1
+      }
     }
     return Outcome(summaries: summaries, interrupted: false)
   }
 
-  /// The experiment's remaining time, estimated from the points finished in this session.
+  /// The experiment's remaining time (see `estimate`).
   var estimatedTimeLeft: String {
-    guard pointsDone > 0 else { return "ETA unknown" }
-    let perPoint = (monotonicSeconds() - started) / Double(pointsDone)
-    return "ETA " + Self.duration(perPoint * Double(pointsLeft))
+    Self.estimate(
+      secondsInPointsRun: secondsInPointsRun, pointsRun: pointsRun, pointsLeft: pointsLeft,
+      secondsInCurrentPoint: monotonicSeconds() - currentPointStarted)
+  }
+
+  /// `ETA t` with t = s̄ · left − min(s̄, current): s̄ the mean seconds of the points run in this
+  /// session (points found done are not counted), `left` the points not finished (the current
+  /// one included), less the time already spent in the current one; "ETA unknown" before any
+  /// point has run.
+  static func estimate(
+    secondsInPointsRun: Double, pointsRun: Int, pointsLeft: Int, secondsInCurrentPoint: Double
+  ) -> String {
+    guard pointsRun > 0 else { return "ETA unknown" }
+    let perPoint = secondsInPointsRun / Double(pointsRun)
+    let inCurrent = pointsLeft > 0 ? min(perPoint, secondsInCurrentPoint) : 0
+    return "ETA " + duration(perPoint * Double(pointsLeft) - inCurrent)
   }
 
   /// `1h02m`, `3m05s`, `12s`.
