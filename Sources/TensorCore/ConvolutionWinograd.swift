@@ -296,6 +296,7 @@ private func winogradOutputTransform(
   activation: FusedActivation, accumulate: Bool, into output: UnsafeMutablePointer<Float>
 ) {
   let stride = channels * tiles
+  let negativeSlope = activation.negativeSlope
   @inline(__always)
   func store(_ value: Float, _ row: UnsafeMutablePointer<Float>, _ x: Int) {
     if accumulate {
@@ -323,11 +324,20 @@ private func winogradOutputTransform(
             let s3 = r == 0 ? m[3] + m[7] + m[11] : m[7] - m[11] - m[15]
             let even = s0 + s1 + s2 + SIMD8(repeating: shift)
             let odd = s1 - s2 - s3 + SIMD8(repeating: shift)
-            let row = plane + (y + r) * outputWidth + 2 * tx
-            for lane in 0..<8 {
-              store(even[lane], row, 2 * lane)
-              store(odd[lane], row, 2 * lane + 1)
+            // Columns 2tx … 2tx + 15 interleaved (one shuffle) and stored as one vector.
+            var values = SIMD16<Float>(
+              even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3],
+              even[4], odd[4], even[5], odd[5], even[6], odd[6], even[7], odd[7])
+            let row = UnsafeMutableRawPointer(plane + (y + r) * outputWidth + 2 * tx)
+            if accumulate {
+              values += row.loadUnaligned(as: SIMD16<Float>.self)
+            } else if let slope = negativeSlope {
+              let negative = values .< 0
+              values = slope == 0
+                ? values.replacing(with: 0, where: negative)
+                : values.replacing(with: values * slope, where: negative)
             }
+            row.storeBytes(of: values, as: SIMD16<Float>.self)
           }
         }
         tx += 8
