@@ -150,7 +150,10 @@ public struct SweepStatus: Sendable {
     if let job = submission?.reportJob {
       let state = reportState.map { $0.state + ($0.reason.map { " (\($0))" } ?? "") }
         ?? "no longer known to Slurm"
-      lines.append("report: job \(job) \(state); written to \(root.path)/report")
+      let outcome =
+        reportState?.state == "COMPLETED"
+        ? "written to \(root.path)/report" : "log: \(root.path)/slurm/logs/report-\(job).out"
+      lines.append("report: job \(job) \(state); \(outcome)")
     }
     if let rerunCommand {
       lines.append("rerun the failed and unfinished points (each resumes where it stopped):")
