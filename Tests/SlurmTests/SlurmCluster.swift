@@ -20,8 +20,11 @@ enum SlurmCluster {
     return nil
   }()
 
-  /// Whether the tests can submit, printing why not when they cannot.
+  /// Whether the tests can submit, printing why not when they cannot. With
+  /// `TEXTURE_NETS_REQUIRE_SLURM=1` (set by `.ci/run` once `Scripts/slurm-local start` succeeded)
+  /// the tests always run, and fail where the cluster does not answer.
   static var available: Bool {
+    if ProcessInfo.processInfo.environment["TEXTURE_NETS_REQUIRE_SLURM"] == "1" { return true }
     if let unavailableReason {
       FileHandle.standardError.write(
         Data("SlurmTests skipped: \(unavailableReason); run Scripts/slurm-local start (root)\n".utf8))
