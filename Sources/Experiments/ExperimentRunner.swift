@@ -21,6 +21,9 @@ import Training
 ///     <root>/<point>/gatys/<optimizer>/  a fresh `harness gatys` run (store.h5: loss against
 ///                                      wall time, summary; final.png)
 ///     <root>/<point>/summary.json      `PointSummary`
+///     <root>/<point>/failed.json       `PointFailure`, when the point failed (the others still run)
+///     <root>/slurm/                    with `--backend slurm`: the batch scripts, task logs and
+///                                      submissions (`SlurmBackend`)
 ///
 /// In order: train, evaluate (every size), time the generator (every size), run Gatys (every
 /// optimiser). Each stage that finished is skipped on a rerun; an interrupted training or Gatys

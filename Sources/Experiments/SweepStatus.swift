@@ -94,8 +94,14 @@ public struct SweepStatus: Sendable {
       let log = root.appendingPathComponent("slurm/logs/\(job).out")
       let last = ChildProcess.tail(of: log, count: 1)
       let said = "Slurm: \(slurm.state)" + (slurm.reason.map { " (\($0))" } ?? "")
-      if ["TIMEOUT", "PREEMPTED", "CANCELLED", "DEADLINE"].contains(slurm.state) {
-        return Point(name: name, state: .unfinished, job: job, detail: said)
+      // A task stopped by a signal (scancel --signal=TERM) exits 130, which Slurm calls FAILED.
+      let stopped = ChildProcess.tail(of: log, count: 3).split(separator: "\n").contains {
+        $0.hasPrefix("interrupted: ")
+      }
+      if stopped || ["TIMEOUT", "PREEMPTED", "CANCELLED", "DEADLINE"].contains(slurm.state) {
+        return Point(
+          name: name, state: .unfinished, job: job,
+          detail: said + (stopped ? "; stopped by a signal after its checkpoint" : ""))
       }
       return Point(
         name: name, state: .failed, job: job,

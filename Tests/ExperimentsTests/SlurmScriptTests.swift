@@ -80,5 +80,9 @@ import _TestSupport
     #expect(killed.state == .failed)
     #expect(killed.detail == "Slurm: OUT_OF_MEMORY (0:125); log: out of memory")
     #expect(point(nil).state == .pending)
+    try directory.writeText("results: /r\ninterrupted: the next run resumes\n", to: "slurm/logs/12_0.out")
+    let stopped = point(.init(state: "FAILED", reason: "NonZeroExitCode"))
+    #expect(stopped.state == .unfinished)
+    #expect(stopped.detail == "Slurm: FAILED (NonZeroExitCode); stopped by a signal after its checkpoint")
   }
 }
