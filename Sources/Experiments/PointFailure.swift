@@ -39,7 +39,7 @@ public struct PointFailure: Codable, Equatable, Sendable {
   func write(into folder: URL) throws {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let data = try encoder.encode(self)
     try data.write(to: folder.appendingPathComponent(Self.fileName), options: .atomic)
   }
