@@ -113,5 +113,8 @@ let package = Package(
     .testTarget(name: "MeasurementsTests", dependencies: ["Measurements", "_TestSupport"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "harness", "_TestSupport"]),
     .testTarget(name: "HarnessTests", dependencies: ["harness", "_TestSupport"]),
+    // Sweeps through a real Slurm cluster (Scripts/slurm-local start); skipped without one.
+    .testTarget(
+      name: "SlurmTests", dependencies: ["Experiments", "Store", "harness", "_TestSupport"]),
   ]
 )

@@ -21,6 +21,9 @@ import Training
 ///     <root>/<point>/gatys/<optimizer>/  a fresh `harness gatys` run (store.h5: loss against
 ///                                      wall time, summary; final.png)
 ///     <root>/<point>/summary.json      `PointSummary`
+///     <root>/<point>/failed.json       `PointFailure`, when the point failed (the others still run)
+///     <root>/slurm/                    with `--backend slurm`: the batch scripts, task logs and
+///                                      submissions (`SlurmBackend`)
 ///
 /// In order: train, evaluate (every size), time the generator (every size), run Gatys (every
 /// optimiser). Each stage that finished is skipped on a rerun; an interrupted training or Gatys
@@ -66,14 +69,18 @@ public final class ExperimentRunner {
   public struct Outcome: Sendable {
     /// The summaries of the points that finished, in sweep order.
     public var summaries: [PointSummary]
+    /// The points that failed (each also in its folder's `failed.json`), in sweep order.
+    public var failures: [PointFailure] = []
     /// Whether Ctrl-C or SIGTERM stopped it (the next run resumes).
     public var interrupted: Bool
   }
 
-  /// Runs `points` (default: every point) in order.
+  /// Runs `points` (default: every point) in order. A point that fails (a bad input, a diverged
+  /// training, a failed child process) is marked failed in its folder (`PointFailure`) and the
+  /// others still run; a failure recorded by an earlier run is removed when the point starts.
   ///
-  /// - Throws: `ExperimentRunError` (a changed configuration on disk, a failed child process, a
-  ///   diverged training), or the trainer's and the sampler's errors.
+  /// - Throws: `ExperimentRunError` for a point folder that holds another configuration or is
+  ///   not a point folder, before anything runs.
   public func run(_ points: [ExperimentPoint]? = nil) throws -> Outcome {
     InterruptSignal.shared.install()
     let points = points ?? file.points
@@ -81,22 +88,39 @@ public final class ExperimentRunner {
     secondsInPointsRun = 0
     pointsRun = 0
     pointsLeft = points.count
-    var summaries: [PointSummary] = []
+    var outcome = Outcome(summaries: [], interrupted: false)
     for (index, point) in points.enumerated() {
-      let stage = PointStages(
-        runner: self, point: point, label: "[\(index + 1)/\(points.count) \(point.name)]")
+      let label = "[\(index + 1)/\(points.count) \(point.name)]"
+      let folder = self.folder(of: point)
+      try? FileManager.default.removeItem(
+        at: folder.appendingPathComponent(PointFailure.fileName))
       currentPointStarted = monotonicSeconds()
-      guard let result = try stage.run() else {
-        return Outcome(summaries: summaries, interrupted: true)
+      var ran = true
+      do {
+        guard let result = try PointStages(runner: self, point: point, label: label).run() else {
+          outcome.interrupted = true
+          return outcome
+        }
+        outcome.summaries.append(result.summary)
+        ran = result.ran
+      } catch {
+        // An error while stopping for a signal is the interruption, not a failure.
+        if isInterrupted() {
+          outcome.interrupted = true
+          return outcome
+        }
+        let failure = PointFailure(point: point.name, message: "\(error)")
+        try failure.write(into: folder)
+        report("\(label) failed: \(failure.message)")
+        outcome.failures.append(failure)
       }
-      summaries.append(result.summary)
       pointsLeft -= 1
-      if result.ran {
+      if ran {
         secondsInPointsRun += monotonicSeconds() - currentPointStarted
         pointsRun += 1
       }
     }
-    return Outcome(summaries: summaries, interrupted: false)
+    return outcome
   }
 
   /// The experiment's remaining time (see `estimate`).
@@ -135,7 +159,10 @@ public final class ExperimentRunner {
     guard manager.fileExists(atPath: url.path) else { return }
     let pointFile = url.appendingPathComponent("point.json")
     guard let data = manager.contents(atPath: pointFile.path) else {
-      let contents = (try? manager.contentsOfDirectory(atPath: url.path)) ?? []
+      // A point that failed before its point.json was written holds only failed.json.
+      let contents = ((try? manager.contentsOfDirectory(atPath: url.path)) ?? []).filter {
+        $0 != PointFailure.fileName
+      }
       if contents.isEmpty { return }
       throw ExperimentRunError.notAPointFolder(url.path)
     }

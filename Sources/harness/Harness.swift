@@ -37,6 +37,8 @@ struct Harness: ParsableCommand {
       its samples, time it, and run Gatys to the same loss, each in a fresh process):
         harness exp/ablation-K.json       (the same: harness run FILE)
         harness validate exp/*.json
+        harness run exp/ablation-K.json --backend slurm --cpus-per-task 2 --time 04:00:00
+        harness status results/ablation-K   (each point's state; with --backend slurm, its job)
         harness presets [NAME]
 
       First time on a machine: Scripts/setup (installs the libraries, fetches the normalised \
@@ -65,7 +67,7 @@ struct Harness: ParsableCommand {
       """,
     version: HarnessVersion.text,
     subcommands: [
-      RunCommand.self, Validate.self, Presets.self, Info.self, GatysCommand.self, Train.self,
+      RunCommand.self, StatusCommand.self, Validate.self, Presets.self, Info.self, GatysCommand.self, Train.self,
       Generate.self, Features.self, ImportWeights.self,
       ImportGenerator.self, Inspect.self, Bench.self,
       WriteSampleStore.self,
