@@ -124,5 +124,8 @@ let package = Package(
     .testTarget(
       name: "ReportsTests", dependencies: ["Reports", "Experiments", "Store", "harness", "_TestSupport"]),
     .testTarget(name: "HarnessTests", dependencies: ["harness", "_TestSupport"]),
+    // Sweeps through a real Slurm cluster (Scripts/slurm-local start); skipped without one.
+    .testTarget(
+      name: "SlurmTests", dependencies: ["Experiments", "Store", "harness", "_TestSupport"]),
   ]
 )

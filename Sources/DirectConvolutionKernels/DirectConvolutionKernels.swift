@@ -30,13 +30,23 @@ public enum DirectConvolutionKernels {
   ///
   /// `packed` holds the filter as blocks of 8 output channels, `[ceil(O/8), channels, k, k, 8]`
   /// (channels past O are zero), as `packFilter` writes it. `output` planes are
-  /// `outputPlaneStride` floats apart and their rows `outputRowStride`.
+  /// `outputPlaneStride` floats apart and their rows `outputRowStride`. With `inDouble`, the
+  /// sums are Double's (`correlateInDouble`).
   public static func correlate(
     band: UnsafePointer<Float>, channels: Int, planeStride: Int, rowStride: Int,
     packed: UnsafePointer<Float>, outputChannels: Int, kernelSize: Int, rows: Int, width: Int,
     bias: UnsafePointer<Float>?, negativeSlope: Float?, accumulate: Bool,
-    output: UnsafeMutablePointer<Float>, outputPlaneStride: Int, outputRowStride: Int
+    output: UnsafeMutablePointer<Float>, outputPlaneStride: Int, outputRowStride: Int,
+    inDouble: Bool = false
   ) {
+    if inDouble {
+      correlateInDouble(
+        band: band, channels: channels, planeStride: planeStride, rowStride: rowStride,
+        packed: packed, outputChannels: outputChannels, kernelSize: kernelSize, rows: rows,
+        width: width, bias: bias, negativeSlope: negativeSlope, accumulate: accumulate,
+        output: output, outputPlaneStride: outputPlaneStride, outputRowStride: outputRowStride)
+      return
+    }
     switch kernelSize {
     case 3:
       correlate(
@@ -195,6 +205,127 @@ public enum DirectConvolutionKernels {
     tile[10] = a5
     tile[12] = a6
     tile[14] = a7
+  }
+
+  /// `correlate` with every sum accumulated in Double, the bias included, and rounded to Float
+  /// once (then the accumulation and the (leaky) ReLU in Float): for the generator's training
+  /// forward pass, where float32 sums can flip the sign of a LeakyReLU input within a few 1e-6
+  /// of its channel's spread from zero (TensorCore's `ConvolutionPrecision`). Tiles of 8 output
+  /// channels × 16 columns, each column pair of accumulators `SIMD8<Double>`: half the columns
+  /// of `correlate`'s per multiply-add, plus the conversions. Same layouts and reads as
+  /// `correlate`.
+  public static func correlateInDouble(
+    band: UnsafePointer<Float>, channels: Int, planeStride: Int, rowStride: Int,
+    packed: UnsafePointer<Float>, outputChannels: Int, kernelSize: Int, rows: Int, width: Int,
+    bias: UnsafePointer<Float>?, negativeSlope: Float?, accumulate: Bool,
+    output: UnsafeMutablePointer<Float>, outputPlaneStride: Int, outputRowStride: Int
+  ) {
+    precondition(
+      kernelSize == 1 || kernelSize == 3,
+      "DirectConvolutionKernels.correlateInDouble: kernel size \(kernelSize) is not 1 or 3")
+    let k = kernelSize
+    let blocks = (outputChannels + outputBlock - 1) / outputBlock
+    let blockFloats = channels * k * k * outputBlock
+    withUnsafeTemporaryAllocation(of: V.self, capacity: 2 * outputBlock) { tile in
+      let tile = tile.baseAddress!
+      // The block's weights converted once, so that each tap broadcasts a Double from memory.
+      let weights = UnsafeMutablePointer<Double>.allocate(capacity: blockFloats)
+      defer { weights.deallocate() }
+      for block in 0..<blocks {
+        let blockWeights = packed + block * blockFloats
+        for index in 0..<blockFloats { weights[index] = Double(blockWeights[index]) }
+        let firstChannel = block * outputBlock
+        let valid = min(outputBlock, outputChannels - firstChannel)
+        var start = SIMD8<Double>()
+        if let bias {
+          for q in 0..<valid { start[q] = Double(bias[firstChannel + q]) }
+        }
+        for r in 0..<rows {
+          let bandRow = band + r * rowStride
+          let outputRow = output + firstChannel * outputPlaneStride + r * outputRowStride
+          var x = 0
+          while x < width {
+            if k == 3 {
+              doubleTile(
+                k: 3, band: bandRow + x, channels: channels, planeStride: planeStride,
+                rowStride: rowStride, weights: weights, start: start, into: tile)
+            } else {
+              doubleTile(
+                k: 1, band: bandRow + x, channels: channels, planeStride: planeStride,
+                rowStride: rowStride, weights: weights, start: start, into: tile)
+            }
+            storeTile(
+              tile, count: min(16, width - x), valid: valid, bias: nil,
+              negativeSlope: negativeSlope, accumulate: accumulate, output: outputRow + x,
+              planeStride: outputPlaneStride)
+            x += 16
+          }
+        }
+      }
+    }
+  }
+
+  typealias D = SIMD8<Double>
+
+  /// Eight output channels of 16 columns summed in Double from `start[q]` (channel q's bias),
+  /// rounded into `tile[2q]` (columns 0-15), as `narrowTile` stores them.
+  @inline(__always)
+  static func doubleTile(
+    k: Int, band: UnsafePointer<Float>, channels: Int, planeStride: Int, rowStride: Int,
+    weights: UnsafePointer<Double>, start: D, into tile: UnsafeMutablePointer<V>
+  ) {
+    var a0 = D(repeating: start[0]), b0 = D(repeating: start[0])
+    var a1 = D(repeating: start[1]), b1 = D(repeating: start[1])
+    var a2 = D(repeating: start[2]), b2 = D(repeating: start[2])
+    var a3 = D(repeating: start[3]), b3 = D(repeating: start[3])
+    var a4 = D(repeating: start[4]), b4 = D(repeating: start[4])
+    var a5 = D(repeating: start[5]), b5 = D(repeating: start[5])
+    var a6 = D(repeating: start[6]), b6 = D(repeating: start[6])
+    var a7 = D(repeating: start[7]), b7 = D(repeating: start[7])
+    var w = weights
+    for c in 0..<channels {
+      let plane = band + c * planeStride
+      for ky in 0..<k {
+        let row = UnsafeRawPointer(plane + ky * rowStride)
+        for kx in 0..<k {
+          let u = D(row.loadUnaligned(fromByteOffset: kx * 4, as: SIMD8<Float>.self))
+          let v = D(row.loadUnaligned(fromByteOffset: kx * 4 + 32, as: SIMD8<Float>.self))
+          var s = D(repeating: w[0])
+          a0.addProduct(u, s)
+          b0.addProduct(v, s)
+          s = D(repeating: w[1])
+          a1.addProduct(u, s)
+          b1.addProduct(v, s)
+          s = D(repeating: w[2])
+          a2.addProduct(u, s)
+          b2.addProduct(v, s)
+          s = D(repeating: w[3])
+          a3.addProduct(u, s)
+          b3.addProduct(v, s)
+          s = D(repeating: w[4])
+          a4.addProduct(u, s)
+          b4.addProduct(v, s)
+          s = D(repeating: w[5])
+          a5.addProduct(u, s)
+          b5.addProduct(v, s)
+          s = D(repeating: w[6])
+          a6.addProduct(u, s)
+          b6.addProduct(v, s)
+          s = D(repeating: w[7])
+          a7.addProduct(u, s)
+          b7.addProduct(v, s)
+          w += outputBlock
+        }
+      }
+    }
+    tile[0] = V(lowHalf: SIMD8<Float>(a0), highHalf: SIMD8<Float>(b0))
+    tile[2] = V(lowHalf: SIMD8<Float>(a1), highHalf: SIMD8<Float>(b1))
+    tile[4] = V(lowHalf: SIMD8<Float>(a2), highHalf: SIMD8<Float>(b2))
+    tile[6] = V(lowHalf: SIMD8<Float>(a3), highHalf: SIMD8<Float>(b3))
+    tile[8] = V(lowHalf: SIMD8<Float>(a4), highHalf: SIMD8<Float>(b4))
+    tile[10] = V(lowHalf: SIMD8<Float>(a5), highHalf: SIMD8<Float>(b5))
+    tile[12] = V(lowHalf: SIMD8<Float>(a6), highHalf: SIMD8<Float>(b6))
+    tile[14] = V(lowHalf: SIMD8<Float>(a7), highHalf: SIMD8<Float>(b7))
   }
 
   /// Writes `valid` channels of a tile's first `count` (≤ 32) columns: bias, accumulation, (leaky) ReLU.

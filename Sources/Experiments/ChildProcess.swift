@@ -10,8 +10,10 @@ struct ChildProcess {
 
   /// Runs `executable arguments...`, standard output and error appended to `log`, polling
   /// `isInterrupted` every 50 ms: when it turns true the child gets SIGTERM (it checkpoints and
-  /// exits as after Ctrl-C). Returns the exit status.
+  /// exits as after Ctrl-C). Returns the exit status: 130 without starting it when
+  /// `isInterrupted` is already true.
   func run(_ arguments: [String], log: URL, isInterrupted: () -> Bool) throws -> Int32 {
+    guard !isInterrupted() else { return 130 }
     let manager = FileManager.default
     try manager.createDirectory(
       at: log.deletingLastPathComponent(), withIntermediateDirectories: true)

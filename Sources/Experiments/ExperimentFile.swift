@@ -45,6 +45,22 @@ public struct ExperimentFile: Sendable {
     return file
   }
 
+  /// The point names in a comma-separated `list` (`--points`): a name that itself holds commas
+  /// (`levels=5,size=128`, a point of a sweep over two keys) is taken whole, the longest known
+  /// name first; other pieces are returned as given (and refused by `points(named:)`).
+  public func pointNames(inList list: String) -> [String] {
+    let known = Set(points.map(\.name))
+    let parts = list.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
+    var names: [String] = []
+    var start = 0
+    while start < parts.count {
+      let end = (start..<parts.count).last { known.contains(parts[start...$0].joined(separator: ",")) }
+      names.append(parts[start...(end ?? start)].joined(separator: ","))
+      start = (end ?? start) + 1
+    }
+    return names
+  }
+
   /// The points named in `names` (all when nil), in sweep order.
   ///
   /// - Throws: `ExperimentError` naming each unknown point, with a did-you-mean.

@@ -21,6 +21,9 @@ import Training
 ///     <root>/<point>/gatys/<optimizer>/  a fresh `harness gatys` run (store.h5: loss against
 ///                                      wall time, summary; final.png)
 ///     <root>/<point>/summary.json      `PointSummary`
+///     <root>/<point>/failed.json       `PointFailure`, when the point failed (the others still run)
+///     <root>/slurm/                    with `--backend slurm`: the batch scripts, task logs and
+///                                      submissions (`SlurmBackend`)
 ///
 /// In order: train, evaluate (every size), time the generator (every size), run Gatys (every
 /// optimiser). Each stage that finished is skipped on a rerun; an interrupted training or Gatys
@@ -44,9 +47,11 @@ public final class ExperimentRunner {
     FileHandle.standardError.write(Data((line + "\n").utf8))
   }
 
-  private var started = monotonicSeconds()
-  private var pointsDone = 0
+  /// Seconds spent in the points that ran in this session (not skipped as done already).
+  private var secondsInPointsRun = 0.0
+  private var pointsRun = 0
   private var pointsLeft = 0
+  private var currentPointStarted = monotonicSeconds()
 
   /// A runner for `file` writing under `root` (default `results/<experiment>`), starting
   /// `executable` for the fresh-process measurements.
@@ -64,40 +69,78 @@ public final class ExperimentRunner {
   public struct Outcome: Sendable {
     /// The summaries of the points that finished, in sweep order.
     public var summaries: [PointSummary]
+    /// The points that failed (each also in its folder's `failed.json`), in sweep order.
+    public var failures: [PointFailure] = []
     /// Whether Ctrl-C or SIGTERM stopped it (the next run resumes).
     public var interrupted: Bool
   }
 
-  /// Runs `points` (default: every point) in order.
+  /// Runs `points` (default: every point) in order. A point that fails (a bad input, a diverged
+  /// training, a failed child process) is marked failed in its folder (`PointFailure`) and the
+  /// others still run; a failure recorded by an earlier run is removed when the point starts.
   ///
-  /// - Throws: `ExperimentRunError` (a changed configuration on disk, a failed child process, a
-  ///   diverged training), or the trainer's and the sampler's errors.
+  /// - Throws: `ExperimentRunError` for a point folder that holds another configuration or is
+  ///   not a point folder, before anything runs.
   public func run(_ points: [ExperimentPoint]? = nil) throws -> Outcome {
     InterruptSignal.shared.install()
     let points = points ?? file.points
     for point in points { try checkFolder(of: point) }
-    started = monotonicSeconds()
-    pointsDone = 0
+    secondsInPointsRun = 0
+    pointsRun = 0
     pointsLeft = points.count
-    var summaries: [PointSummary] = []
+    var outcome = Outcome(summaries: [], interrupted: false)
     for (index, point) in points.enumerated() {
-      let stage = PointStages(
-        runner: self, point: point, label: "[\(index + 1)/\(points.count) \(point.name)]")
-      guard let summary = try stage.run() else {
-        return Outcome(summaries: summaries, interrupted: true)
+      let label = "[\(index + 1)/\(points.count) \(point.name)]"
+      let folder = self.folder(of: point)
+      try? FileManager.default.removeItem(
+        at: folder.appendingPathComponent(PointFailure.fileName))
+      currentPointStarted = monotonicSeconds()
+      var ran = true
+      do {
+        guard let result = try PointStages(runner: self, point: point, label: label).run() else {
+          outcome.interrupted = true
+          return outcome
+        }
+        outcome.summaries.append(result.summary)
+        ran = result.ran
+      } catch {
+        // An error while stopping for a signal is the interruption, not a failure.
+        if isInterrupted() {
+          outcome.interrupted = true
+          return outcome
+        }
+        let failure = PointFailure(point: point.name, message: "\(error)")
+        try failure.write(into: folder)
+        report("\(label) failed: \(failure.message)")
+        outcome.failures.append(failure)
       }
-      summaries.append(summary)
       pointsLeft -= 1
-      pointsDone += 1
+      if ran {
+        secondsInPointsRun += monotonicSeconds() - currentPointStarted
+        pointsRun += 1
+      }
     }
-    return Outcome(summaries: summaries, interrupted: false)
+    return outcome
   }
 
-  /// The experiment's remaining time, estimated from the points finished in this session.
+  /// The experiment's remaining time (see `estimate`).
   var estimatedTimeLeft: String {
-    guard pointsDone > 0 else { return "ETA unknown" }
-    let perPoint = (monotonicSeconds() - started) / Double(pointsDone)
-    return "ETA " + Self.duration(perPoint * Double(pointsLeft))
+    Self.estimate(
+      secondsInPointsRun: secondsInPointsRun, pointsRun: pointsRun, pointsLeft: pointsLeft,
+      secondsInCurrentPoint: monotonicSeconds() - currentPointStarted)
+  }
+
+  /// `ETA t` with t = s̄ · left − min(s̄, current): s̄ the mean seconds of the points run in this
+  /// session (points found done are not counted), `left` the points not finished (the current
+  /// one included), less the time already spent in the current one; "ETA unknown" before any
+  /// point has run.
+  static func estimate(
+    secondsInPointsRun: Double, pointsRun: Int, pointsLeft: Int, secondsInCurrentPoint: Double
+  ) -> String {
+    guard pointsRun > 0 else { return "ETA unknown" }
+    let perPoint = secondsInPointsRun / Double(pointsRun)
+    let inCurrent = pointsLeft > 0 ? min(perPoint, secondsInCurrentPoint) : 0
+    return "ETA " + duration(perPoint * Double(pointsLeft) - inCurrent)
   }
 
   /// `1h02m`, `3m05s`, `12s`.
@@ -116,7 +159,10 @@ public final class ExperimentRunner {
     guard manager.fileExists(atPath: url.path) else { return }
     let pointFile = url.appendingPathComponent("point.json")
     guard let data = manager.contents(atPath: pointFile.path) else {
-      let contents = (try? manager.contentsOfDirectory(atPath: url.path)) ?? []
+      // A point that failed before its point.json was written holds only failed.json.
+      let contents = ((try? manager.contentsOfDirectory(atPath: url.path)) ?? []).filter {
+        $0 != PointFailure.fileName
+      }
       if contents.isEmpty { return }
       throw ExperimentRunError.notAPointFolder(url.path)
     }

@@ -17,11 +17,13 @@ struct PointStages {
 
   func say(_ stage: String) { runner.report("\(label) \(stage) (\(runner.estimatedTimeLeft))") }
 
-  func run() throws -> PointSummary? {
+  /// The point's summary and whether any stage ran (false: it was done already); nil when
+  /// interrupted.
+  func run() throws -> (summary: PointSummary, ran: Bool)? {
     let folder = try pointFolder()
     if let summary = try? folder.readJSON(PointSummary.self, from: "summary.json") {
       say("done already")
-      return summary
+      return (summary, false)
     }
     guard let training = try train(folder) else { return nil }
     let model = folder.path(of: "training/model.h5")
@@ -65,7 +67,7 @@ struct PointStages {
     provenance.finished = Provenance.timestamp()
     try folder.writeJSON(provenance, to: "provenance.json")
     say("done")
-    return summary
+    return (summary, true)
   }
 
   /// The point folder: created with `point.json` and `provenance.json`, or reopened (the

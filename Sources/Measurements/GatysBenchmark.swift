@@ -86,7 +86,7 @@ public struct GatysBenchmark {
     let out = directory.appendingPathComponent("run")
     let configurationFile = directory.appendingPathComponent("configuration.json")
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     try encoder.encode(configuration(size: size, inputs: inputs)).write(to: configurationFile)
 
     CPUActivity.waitUntilQuiet()

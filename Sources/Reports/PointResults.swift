@@ -51,6 +51,9 @@ public struct PointResults: Sendable {
   /// evaluated at 64, Gatys lbfgs not finished`.
   public var progress: String {
     guard let experiment else { return "no readable point.json" }
+    if let failure = Self.decode(PointFailure.self, file(PointFailure.fileName)) {
+      return "failed at \(failure.failed): \(failure.message)"
+    }
     var parts: [String] = []
     if let training = Self.decode(TrainingSummary.self, file("training/summary.json")) {
       parts.append("training \(training.stopReason.rawValue) (\(training.iterations) iterations)")

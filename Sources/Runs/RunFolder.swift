@@ -88,7 +88,7 @@ public struct RunFolder: Sendable {
   /// Writes `value` as pretty-printed JSON with sorted keys to `name`, atomically.
   public func writeJSON<Value: Encodable>(_ value: Value, to name: String) throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let data = try encoder.encode(value)
     try replaceAtomically(name) { temporary in
       try data.write(to: URL(fileURLWithPath: temporary))

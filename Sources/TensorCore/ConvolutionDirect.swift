@@ -161,13 +161,14 @@ private func zeroedWorkspace(_ count: Int) -> TensorStorage {
 /// `mode` and the packed filter, written to (or, `accumulate`, added into) `output`.
 private func directCorrelation(
   _ input: Tensor, packed: [Float], outputChannels m: Int, kernelSize k: Int, mode: PaddingMode,
-  bias: Tensor?, negativeSlope: Float?, accumulate: Bool, into output: UnsafeMutablePointer<Float>
+  bias: Tensor?, negativeSlope: Float?, accumulate: Bool, inDouble: Bool = false,
+  into output: UnsafeMutablePointer<Float>
 ) {
   let (n, c, h, w) = input.shape.nchw
   if k == 1 && (h * w) % 32 == 0 {
     pointwiseCorrelation(
       input, packed: packed, outputChannels: m, bias: bias, negativeSlope: negativeSlope, accumulate: accumulate,
-      into: output)
+      inDouble: inDouble, into: output)
     return
   }
   let p = k / 2
@@ -192,7 +193,7 @@ private func directCorrelation(
               packed: weights.baseAddress!, outputChannels: m, kernelSize: k, rows: rowCount,
               width: w, bias: bias, negativeSlope: negativeSlope, accumulate: accumulate,
               output: output + image * m * h * w + firstRow * w, outputPlaneStride: h * w,
-              outputRowStride: w)
+              outputRowStride: w, inDouble: inDouble)
           }
           if let biasValues {
             biasValues.withUnsafeBufferPointer { run($0.baseAddress!) }
@@ -209,7 +210,7 @@ private func directCorrelation(
 /// pixels, split into tiles of `pointwisePixels` (a multiple of 32, so no read passes a plane).
 private func pointwiseCorrelation(
   _ input: Tensor, packed: [Float], outputChannels m: Int, bias: Tensor?, negativeSlope: Float?,
-  accumulate: Bool, into output: UnsafeMutablePointer<Float>
+  accumulate: Bool, inDouble: Bool, into output: UnsafeMutablePointer<Float>
 ) {
   let (n, c, h, w) = input.shape.nchw
   let plane = h * w
@@ -229,7 +230,7 @@ private func pointwiseCorrelation(
               outputChannels: m, kernelSize: 1, rows: 1, width: count * 32,
               bias: bias == nil ? nil : biasBuffer.baseAddress, negativeSlope: negativeSlope,
               accumulate: accumulate, output: output + image * m * plane + first * 32,
-              outputPlaneStride: plane, outputRowStride: 0)
+              outputPlaneStride: plane, outputRowStride: 0, inDouble: inDouble)
           }
         }
       }
@@ -237,11 +238,11 @@ private func pointwiseCorrelation(
   }
 }
 
-/// The forward convolution by the direct kernels (see `DirectConvolution.applies`).
-/// `[N, I, H, W]` → `[N, O, H, W]`.
+/// The forward convolution by the direct kernels (see `DirectConvolution.applies`), its sums in
+/// Double with `inDouble` (`ConvolutionPrecision`). `[N, I, H, W]` → `[N, O, H, W]`.
 func directConvolutionForward(
   _ input: Tensor, filter: ConvolutionFilter, bias: Tensor?, geometry: ConvolutionGeometry,
-  activation: FusedActivation
+  activation: FusedActivation, inDouble: Bool = false
 ) -> Tensor {
   let (n, _, h, w) = input.shape.nchw
   let output = Tensor(uninitialized: [n, filter.outputChannels, h, w])
@@ -249,7 +250,7 @@ func directConvolutionForward(
     input, packed: DirectConvolution.pack(filter, transposed: false),
     outputChannels: filter.outputChannels, kernelSize: filter.kernelSize,
     mode: geometry.paddingMode, bias: bias, negativeSlope: activation.negativeSlope, accumulate: false,
-    into: output.storage.pointer)
+    inDouble: inDouble, into: output.storage.pointer)
   return output
 }
 

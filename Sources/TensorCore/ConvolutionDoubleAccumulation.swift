@@ -14,9 +14,10 @@
 /// Whether trainable convolutions sum their training-mode forward pass in Double
 /// (`convolutionForwardAccumulatingInDouble`) instead of the fast float32 kernels.
 ///
-/// Off by default: the Double loop is ~14x slower than the direct float32 kernels on the
-/// generator's 40-channel layers (0.82 s against 0.058 s for 4 x 40 x 256², measured), and in
-/// real training a sign flip of a LeakyReLU input within 1e-6 of zero is noise, as it is for
+/// Off by default: the direct kernels' Double tiles take ~2.5-4.5x the float32 kernels' time on
+/// the generator's 40-channel layers (4 x 40 x 256², 3x3 circular, on a busy 2-core Xeon:
+/// 0.16-0.18 s against 0.038-0.067 s; the plain Double loop 0.6-1.3 s), which would add about 7%
+/// to a training step, and in real training a sign flip of a LeakyReLU input within 1e-6 of zero is noise, as it is for
 /// float32 PyTorch (whose two-thread runs flip such signs too). Turn it on for a scope
 /// (`ConvolutionPrecision.$sumsTrainingForwardInDouble.withValue(true) { ... }`) to reproduce
 /// float64 references to the last LeakyReLU sign: the generator's gradient fixture tests do.
@@ -27,8 +28,29 @@ public enum ConvolutionPrecision {
 
 /// `[N, I, H, W]` ⊛ `filter` `[O, I, k, k]` (+ `bias` `[O]`), stride 1, every sum accumulated
 /// in Double and rounded once: `[N, O, H + 2p − k + 1, W + 2p − k + 1]`. Meant for small channel
-/// counts (the generator's 3 to 48); it is a direct loop, not a GEMM.
+/// counts (the generator's 3 to 48): where the direct kernels apply (AVX-512, "same" padding,
+/// k = 1 or 3, at most 64 channels) their Double tiles compute it
+/// (`DirectConvolutionKernels.correlateInDouble`); elsewhere a plain loop does
+/// (`convolutionForwardAccumulatingInDoubleLoop`, also the fast path's naive twin in the tests).
 public func convolutionForwardAccumulatingInDouble(
+  _ input: Tensor, filter: ConvolutionFilter, bias: Tensor?, geometry: ConvolutionGeometry
+) -> Tensor {
+  precondition(geometry.stride == 1, "convolutionForwardAccumulatingInDouble: stride 1 only")
+  if usesDirectKernels(filter: filter, geometry: geometry) {
+    let (_, c, _, _) = input.shape.nchw
+    precondition(
+      c == filter.inputChannels,
+      "convolutionForwardAccumulatingInDouble: input \(input.shape) does not fit filter \(filter.shape)")
+    return directConvolutionForward(
+      input, filter: filter, bias: bias, geometry: geometry, activation: .identity, inDouble: true)
+  }
+  return convolutionForwardAccumulatingInDoubleLoop(
+    input, filter: filter, bias: bias, geometry: geometry)
+}
+
+/// `convolutionForwardAccumulatingInDouble` as a plain loop over output channels in groups of 4
+/// and columns in groups of 8 (any padding, any kernel size).
+func convolutionForwardAccumulatingInDoubleLoop(
   _ input: Tensor, filter: ConvolutionFilter, bias: Tensor?, geometry: ConvolutionGeometry
 ) -> Tensor {
   precondition(geometry.stride == 1, "convolutionForwardAccumulatingInDouble: stride 1 only")

@@ -125,30 +125,53 @@ func winogradConvolution(
   let tilesX = (outputWidth + 1) / 2
   let tileRows = (outputHeight + 1) / 2
   let blocks = max(32, min(512, winogradWorkspaceBytes / (16 * 2 * max(m, reduction) * 4)))
+  let blocksPerImage = tileRows * tilesX
+  let group = winogradImagesPerTask(
+    images: n, blocksPerImage: blocksPerImage, maximumBlocks: blocks, threads: Parallel.threads)
   let plan = RowTiling(
     images: n, rows: tileRows, targetRowsPerTile: blocks / max(tilesX, 1), threads: Parallel.threads)
+  let taskCount = group > 1 ? (n + group - 1) / group : plan.tasks
+  let rowsPerTask = group > 1 ? tileRows : plan.rowsPerTile
   let biasValues = bias?.scalars
   let outputPointer = output.storage.pointer
   input.withUnsafeBufferPointer { inputBuffer in
     transform.withUnsafeBufferPointer { transformBuffer in
       let u = transformBuffer.baseAddress!
-      Parallel.forEach(plan.tasks) { range in
-        let maximumTiles = plan.rowsPerTile * tilesX
-        let bandRows = 2 * plan.rowsPerTile + 2
+      Parallel.forEach(taskCount) { range in
+        let maximumTiles = group * rowsPerTask * tilesX
+        let bandRows = 2 * rowsPerTask + 2
         let band = TensorStorage(count: reduction * bandRows * paddedWidth)
         let transformed = TensorStorage(count: 16 * reduction * maximumTiles)
         let products = TensorStorage(count: 16 * m * maximumTiles)
         for task in range {
-          let (image, firstTileRow, tileRowCount) = plan.tile(task)
-          let tiles = tileRowCount * tilesX
+          // A task is a tile of rows of one image, or (group > 1) several whole images side by
+          // side in the blocks dimension, so that its GEMMs are wider.
+          let images: Range<Int>
+          let firstTileRow: Int
+          let tileRowCount: Int
+          if group > 1 {
+            images = task * group..<min(n, task * group + group)
+            firstTileRow = 0
+            tileRowCount = tileRows
+          } else {
+            let tile = plan.tile(task)
+            images = tile.image..<tile.image + 1
+            firstTileRow = tile.firstRow
+            tileRowCount = tile.rowCount
+          }
+          let tilesPerImage = tileRowCount * tilesX
+          let tiles = images.count * tilesPerImage
           let rows = 2 * tileRowCount + 2
-          padBand(
-            inputBuffer.baseAddress! + image * reduction * h * w, planes: reduction, height: h,
-            width: w, amount: padding, mode: paddingMode, firstRow: 2 * firstTileRow,
-            rowCount: rows, into: band.pointer)
-          winogradInputTransform(
-            band.pointer, channels: reduction, rows: rows, width: paddedWidth,
-            tileRows: tileRowCount, tilesX: tilesX, into: transformed.pointer)
+          for (slot, image) in images.enumerated() {
+            padBand(
+              inputBuffer.baseAddress! + image * reduction * h * w, planes: reduction, height: h,
+              width: w, amount: padding, mode: paddingMode, firstRow: 2 * firstTileRow,
+              rowCount: rows, into: band.pointer)
+            winogradInputTransform(
+              band.pointer, channels: reduction, rows: rows, width: paddedWidth,
+              tileRows: tileRowCount, tilesX: tilesX, tileStride: tiles,
+              into: transformed.pointer + slot * tilesPerImage)
+          }
           for xi in 0..<16 {
             if backward {
               BLAS.sgemm(
@@ -163,11 +186,14 @@ func winogradConvolution(
                 c: products.pointer + xi * m * tiles, ldc: tiles)
             }
           }
-          winogradOutputTransform(
-            products.pointer, channels: m, tileRows: tileRowCount, tilesX: tilesX,
-            firstOutputRow: 2 * firstTileRow, outputHeight: outputHeight, outputWidth: outputWidth,
-            bias: biasValues, activation: activation, accumulate: accumulate,
-            into: outputPointer + image * m * outputHeight * outputWidth)
+          for (slot, image) in images.enumerated() {
+            winogradOutputTransform(
+              products.pointer + slot * tilesPerImage, channels: m, tileRows: tileRowCount,
+              tilesX: tilesX, tileStride: tiles, firstOutputRow: 2 * firstTileRow,
+              outputHeight: outputHeight, outputWidth: outputWidth, bias: biasValues,
+              activation: activation, accumulate: accumulate,
+              into: outputPointer + image * m * outputHeight * outputWidth)
+          }
         }
       }
     }
@@ -179,14 +205,27 @@ func winogradConvolution(
 /// blocks are sized so that 16 · (K + M) · blocks floats fit it (at most 512 blocks).
 let winogradWorkspaceBytes = 8 << 20
 
+/// Whole images per Winograd task: 1 when an image's `blocksPerImage` 2x2 blocks are more than
+/// half of `maximumBlocks`; otherwise as many images as fit, at most `images / threads` and with
+/// the task count a multiple of `threads`, so that small late layers (VGG's conv4 and conv5 at
+/// 128², 64 and 16 blocks per image) make GEMMs of N = images · blocks instead of one image's.
+func winogradImagesPerTask(images n: Int, blocksPerImage: Int, maximumBlocks: Int, threads: Int)
+  -> Int
+{
+  guard blocksPerImage > 0, 2 * blocksPerImage <= maximumBlocks else { return 1 }
+  var group = min(maximumBlocks / blocksPerImage, max(1, n / max(threads, 1)))
+  while group > 1 && ((n + group - 1) / group) % max(threads, 1) != 0 { group -= 1 }
+  return max(1, group)
+}
+
 /// `V[ξ][c][t] = (Bᵀ d B)[ξ]` for every channel c and 2x2-output tile t of a band of padded rows
 /// (`rows × width` per channel; tile (ty, tx) reads rows 2ty … 2ty + 3, columns 2tx … 2tx + 3,
-/// zeros beyond the band). Eight tiles at a time along a row.
+/// zeros beyond the band). Eight tiles at a time along a row. `v` is laid out `[16][channels]
+/// [tileStride]` (tileStride ≥ tileRows · tilesX: other images' tiles may share its rows).
 private func winogradInputTransform(
   _ band: UnsafePointer<Float>, channels: Int, rows: Int, width: Int, tileRows: Int,
-  tilesX: Int, into v: UnsafeMutablePointer<Float>
+  tilesX: Int, tileStride tiles: Int, into v: UnsafeMutablePointer<Float>
 ) {
-  let tiles = tileRows * tilesX
   let stride = channels * tiles
   for c in 0..<channels {
     let plane = band + c * rows * width
@@ -221,13 +260,14 @@ private func winogradInputTransform(
       }
       // Scalar path for the remaining tiles, reading zeros beyond the band.
       while tx < tilesX {
-        var d = [Float](repeating: 0, count: 16)
+        // SIMD16 values live in registers: no allocation per tile.
+        var d = SIMD16<Float>()
         for k in 0..<4 where 2 * ty + k < rows {
           for column in 0..<4 where 2 * tx + column < width {
             d[k * 4 + column] = plane[(2 * ty + k) * width + 2 * tx + column]
           }
         }
-        var t = [Float](repeating: 0, count: 16)
+        var t = SIMD16<Float>()
         for k in 0..<4 {
           t[k * 4] = d[k * 4] - d[k * 4 + 2]
           t[k * 4 + 1] = d[k * 4 + 1] + d[k * 4 + 2]
@@ -249,13 +289,14 @@ private func winogradInputTransform(
 
 /// `Y = Aᵀ M A` for every channel and tile, with the bias, the activation or the accumulation,
 /// written to the output rows `firstOutputRow …` (rows and columns past the output dropped).
+/// `products` is laid out `[16][channels][tileStride]`, as `winogradInputTransform`'s output.
 private func winogradOutputTransform(
-  _ products: UnsafePointer<Float>, channels: Int, tileRows: Int, tilesX: Int, firstOutputRow: Int,
-  outputHeight: Int, outputWidth: Int, bias: [Float]?, activation: FusedActivation,
-  accumulate: Bool, into output: UnsafeMutablePointer<Float>
+  _ products: UnsafePointer<Float>, channels: Int, tileRows: Int, tilesX: Int, tileStride tiles: Int,
+  firstOutputRow: Int, outputHeight: Int, outputWidth: Int, bias: [Float]?,
+  activation: FusedActivation, accumulate: Bool, into output: UnsafeMutablePointer<Float>
 ) {
-  let tiles = tileRows * tilesX
   let stride = channels * tiles
+  let negativeSlope = activation.negativeSlope
   @inline(__always)
   func store(_ value: Float, _ row: UnsafeMutablePointer<Float>, _ x: Int) {
     if accumulate {
@@ -283,20 +324,29 @@ private func winogradOutputTransform(
             let s3 = r == 0 ? m[3] + m[7] + m[11] : m[7] - m[11] - m[15]
             let even = s0 + s1 + s2 + SIMD8(repeating: shift)
             let odd = s1 - s2 - s3 + SIMD8(repeating: shift)
-            let row = plane + (y + r) * outputWidth + 2 * tx
-            for lane in 0..<8 {
-              store(even[lane], row, 2 * lane)
-              store(odd[lane], row, 2 * lane + 1)
+            // Columns 2tx … 2tx + 15 interleaved (one shuffle) and stored as one vector.
+            var values = SIMD16<Float>(
+              even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3],
+              even[4], odd[4], even[5], odd[5], even[6], odd[6], even[7], odd[7])
+            let row = UnsafeMutableRawPointer(plane + (y + r) * outputWidth + 2 * tx)
+            if accumulate {
+              values += row.loadUnaligned(as: SIMD16<Float>.self)
+            } else if let slope = negativeSlope {
+              let negative = values .< 0
+              values = slope == 0
+                ? values.replacing(with: 0, where: negative)
+                : values.replacing(with: values * slope, where: negative)
             }
+            row.storeBytes(of: values, as: SIMD16<Float>.self)
           }
         }
         tx += 8
       }
       while tx < tilesX {
-        var m = [Float](repeating: 0, count: 16)
+        var m = SIMD16<Float>()
         for xi in 0..<16 { m[xi] = base[xi * stride + tx] }
         for r in 0..<2 where y + r < outputHeight {
-          var s = [Float](repeating: 0, count: 4)
+          var s = SIMD4<Float>()
           for q in 0..<4 {
             s[q] = r == 0 ? m[q] + m[4 + q] + m[8 + q] : m[4 + q] - m[8 + q] - m[12 + q]
           }

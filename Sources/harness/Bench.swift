@@ -141,7 +141,7 @@ struct Bench: ParsableCommand {
     if let json {
       let document = BenchmarkDocument(machine: machine, records: records)
       let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
       try encoder.encode(document).write(to: URL(fileURLWithPath: json), options: .atomic)
       print("# wrote \(json)")
     }

@@ -37,6 +37,8 @@ struct Harness: ParsableCommand {
       its samples, time it, and run Gatys to the same loss, each in a fresh process):
         harness exp/ablation-K.json       (the same: harness run FILE)
         harness validate exp/*.json
+        harness run exp/ablation-K.json --backend slurm --cpus-per-task 2 --time 04:00:00
+        harness status results/ablation-K   (each point's state; with --backend slurm, its job)
         harness presets [NAME]
         harness report results/ablation-K   (the notebook; harness run writes it too)
 
@@ -66,8 +68,8 @@ struct Harness: ParsableCommand {
       """,
     version: HarnessVersion.text,
     subcommands: [
-      RunCommand.self, ReportCommand.self, Validate.self, Presets.self, Info.self,
-      GatysCommand.self, Train.self,
+      RunCommand.self, ReportCommand.self, StatusCommand.self, Validate.self, Presets.self,
+      Info.self, GatysCommand.self, Train.self,
       Generate.self, Features.self, ImportWeights.self,
       ImportGenerator.self, Inspect.self, Bench.self,
       WriteSampleStore.self,

@@ -37,16 +37,32 @@ struct RunCommand: ParsableCommand {
       Point folders are named by their swept values (levels=5; several keys
       joined by ','; no sweep: base).
 
-      At the end (also after Ctrl-C) the experiment's notebook is written, as \
-      `harness report results/<experiment>` writes it: NOTEBOOKS/<experiment>.md and its \
-      figures in NOTEBOOKS/<experiment>/ (--notebooks, default notebooks-md). A report that \
-      cannot be written is a warning; the results stay as they are.
+      At the end (also after Ctrl-C; not for --point, whose Slurm report job does it) the \
+      experiment's notebook is written, as `harness report results/<experiment>` writes it: \
+      NOTEBOOKS/<experiment>.md and its figures in NOTEBOOKS/<experiment>/ (--notebooks, \
+      default notebooks-md). A report that cannot be written is a warning; the results stay \
+      as they are.
 
       A rerun skips finished points and stages and resumes an interrupted training or Gatys \
       run from its checkpoint; Ctrl-C stops cleanly (exit 130). A point folder whose \
       point.json differs from the point's resolved configuration is refused, never \
-      overwritten (choose --out DIR, or remove it). Validate a file without running it: \
-      harness validate FILE; the presets: harness presets.
+      overwritten (choose --out DIR, or remove it). A point that fails (bad input, a diverged \
+      training, a failed measurement) is marked failed (<point>/failed.json, with the error) \
+      and the others still run; the run then exits non-zero, listing them, and a rerun tries \
+      them again. Validate a file without running it: harness validate FILE; the presets: \
+      harness presets.
+
+      On a Slurm cluster (--backend slurm): the unfinished points become one job array, one \
+      task per point, each running `harness run FILE --out RESULTS --point I` in the same \
+      layout, submitted as
+        sbatch --array=<indices>[%K] --requeue RESULTS/slurm/sweep.sh
+      and the report (harness report RESULTS --notebooks RESULTS/report) as a job after every \
+      task succeeded (--dependency=afterok). The scripts stay in RESULTS/slurm/ (readable, \
+      resubmittable), the task logs in RESULTS/slurm/logs/<job>_<index>.out, every submission \
+      in RESULTS/slurm/submissions.json. A task's threads follow SLURM_CPUS_PER_TASK. SIGTERM \
+      (time limit, preemption, scancel, scontrol requeue) checkpoints and stops the point; \
+      requeued, it resumes from the checkpoint. Submitting again sends only the points that \
+      are neither done nor queued. Follow it with: harness status RESULTS
       """)
 
   @Argument(help: "The experiment file (JSON).")
@@ -67,15 +83,41 @@ struct RunCommand: ParsableCommand {
   @Option(help: "The notebook folder the report goes to (relative to the current folder).")
   var notebooks = "notebooks-md"
 
+  @Option(help: "Where the points run: local (here, one after another) or slurm (a job array).")
+  var backend: RunBackend = .local
+
+  @Option(help: "Run only the point with this index in the sweep (0-based, the order of --dry-run): what each Slurm array task runs.")
+  var point: Int?
+
+  @OptionGroup(title: "Slurm (with --backend slurm)")
+  var slurm: SlurmRunOptions
+
+  func validate() throws {
+    if backend == .local, let first = slurm.given.first {
+      throw ValidationError("\(first): only with --backend slurm")
+    }
+    if point != nil && (points != nil || backend == .slurm) {
+      throw ValidationError("--point: one point by index, not with --points or --backend slurm")
+    }
+  }
+
   func run() throws {
     let loaded: ExperimentFile
-    let selected: [ExperimentPoint]
+    var selected: [ExperimentPoint]
     do {
       loaded = try ExperimentFile.load(file)
-      selected = try loaded.points(named: points.map { $0.split(separator: ",").map(String.init) })
+      selected = try loaded.points(named: points.map { loaded.pointNames(inList: $0) })
     } catch {
       printError(error.problems.map { "error: \($0)" }.joined(separator: "\n"))
       throw ExitCode.failure
+    }
+    if let point {
+      guard loaded.points.indices.contains(point) else {
+        printError("error: \(SlurmError.pointOutOfRange(point, count: loaded.points.count, file: file))")
+        throw ExitCode.failure
+      }
+      selected = [loaded.points[point]]
+      SlurmBackend.adoptSlurmCPUs()
     }
     let runner = ExperimentRunner(
       file: loaded, root: out.map { URL(fileURLWithPath: $0) }, executable: Self.executable,
@@ -88,14 +130,32 @@ struct RunCommand: ParsableCommand {
       }
       return
     }
+    if backend == .slurm {
+      do {
+        _ = try SlurmBackend(runner: runner, options: slurm.options).submit(selected)
+      } catch {
+        printError("error: \(error)")
+        throw ExitCode.failure
+      }
+      return
+    }
     runner.showsProgress = !quiet
     let outcome = try runner.run(selected)
     if !outcome.summaries.isEmpty { print(SummaryTable.text(outcome.summaries)) }
     print("results: \(runner.root.path)")
-    writeReport(of: runner.root)
+    // A Slurm array task (--point) leaves the report to the experiment's report job.
+    if point == nil { writeReport(of: runner.root) }
     if outcome.interrupted {
       printError("interrupted: the next `harness run \(file)` resumes where this one stopped")
       throw ExitCode(130)
+    }
+    if !outcome.failures.isEmpty {
+      printError("failed: \(outcome.failures.count) of \(selected.count) points (each folder's failed.json):")
+      for failure in outcome.failures {
+        printError("  \(failure.point): \(failure.message)")
+      }
+      printError("a rerun tries them again; harness status \(runner.root.path) lists every point")
+      throw ExitCode.failure
     }
   }
 

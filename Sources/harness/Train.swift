@@ -144,7 +144,7 @@ struct Train: ParsableCommand {
       let configuration = try resolvedConfiguration()
       if printConfiguration {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(configuration), as: UTF8.self))
         return
       }

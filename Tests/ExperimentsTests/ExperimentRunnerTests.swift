@@ -108,7 +108,7 @@ import _TestSupport
     #expect(try again.run().summaries == outcome.summaries)
     #expect(
       againLog.lines == [
-        "[1/2 levels=1] done already (ETA unknown)", "[2/2 levels=2] done already (ETA 0s)",
+        "[1/2 levels=1] done already (ETA unknown)", "[2/2 levels=2] done already (ETA unknown)",
       ])
     // A changed configuration is refused, naming the difference, and nothing is overwritten.
     let changedPath = try files.directory.writeText(
@@ -151,6 +151,28 @@ import _TestSupport
       resumed.evaluations.map(\.sampleLosses)
         == outcome.summaries[1].evaluations.map(\.sampleLosses))
   }
+}
+
+/// The experiment's ETA: points run in this session only, less the time spent in the current one.
+@Test func experimentETACountsPointsRunAndTheCurrentOne() {
+  #expect(
+    ExperimentRunner.estimate(
+      secondsInPointsRun: 0, pointsRun: 0, pointsLeft: 3, secondsInCurrentPoint: 5)
+      == "ETA unknown")
+  // Two points took 100 s each; three are left, 30 s into the first of them.
+  #expect(
+    ExperimentRunner.estimate(
+      secondsInPointsRun: 200, pointsRun: 2, pointsLeft: 3, secondsInCurrentPoint: 30)
+      == "ETA 4m30s")
+  // A current point slower than the mean counts as nearly done, never as negative time.
+  #expect(
+    ExperimentRunner.estimate(
+      secondsInPointsRun: 200, pointsRun: 2, pointsLeft: 1, secondsInCurrentPoint: 150)
+      == "ETA 0s")
+  #expect(
+    ExperimentRunner.estimate(
+      secondsInPointsRun: 7200, pointsRun: 1, pointsLeft: 2, secondsInCurrentPoint: 0)
+      == "ETA 4h00m")
 }
 
 /// Lines collected by a closure.

@@ -41,13 +41,17 @@ let convolutionCases: [ConvolutionCase] = PaddingMode.allCases.flatMap { mode in
 ]
 
 /// The 3x3 stride-1 cases, plus sizes that exercise the Winograd kernel's vector path (8 tiles
-/// along a row) and its odd-size edges.
+/// along a row), its odd-size edges, and its tasks of several whole images (batches of small
+/// images: 16 and 64 blocks per image, and an odd size whose last image task is short).
 let winogradCases: [ConvolutionCase] =
   convolutionCases.filter { $0.kernel == 3 && $0.stride == 1 }
   + PaddingMode.allCases.flatMap { mode in
     [
       ConvolutionCase(batch: 1, inputChannels: 9, outputChannels: 7, height: 19, width: 37, kernel: 3, stride: 1, padding: 1, mode: mode),
       ConvolutionCase(batch: 2, inputChannels: 16, outputChannels: 20, height: 34, width: 34, kernel: 3, stride: 1, padding: 1, mode: mode),
+      ConvolutionCase(batch: 4, inputChannels: 24, outputChannels: 20, height: 8, width: 8, kernel: 3, stride: 1, padding: 1, mode: mode),
+      ConvolutionCase(batch: 4, inputChannels: 12, outputChannels: 17, height: 16, width: 16, kernel: 3, stride: 1, padding: 1, mode: mode),
+      ConvolutionCase(batch: 5, inputChannels: 8, outputChannels: 9, height: 7, width: 5, kernel: 3, stride: 1, padding: 1, mode: mode),
     ]
   }
 
