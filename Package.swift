@@ -76,11 +76,20 @@ let package = Package(
         "TensorCore", "Training",
       ],
       exclude: ["README.md"]),
+    // The experiment's report: markdown tables and gnuplot figures, built only from what a run
+    // left on disk (results/<experiment>), gnuplot started with Foundation.Process.
+    .target(
+      name: "Reports",
+      dependencies: [
+        "Experiments", "Gatys", "ImageArguments", "Optimizers", "Runs", "Store", "TensorCore",
+        "Training",
+      ],
+      exclude: ["README.md"]),
     .executableTarget(
       name: "harness",
       dependencies: [
-        "Experiments", "Gatys", "ImageArguments", "Losses", "Measurements", "NN", "Optimizers", "Runs", "Store",
-        "TensorCore", "Training",
+        "Experiments", "Gatys", "ImageArguments", "Losses", "Measurements", "NN", "Optimizers", "Reports", "Runs",
+        "Store", "TensorCore", "Training",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       exclude: ["README.md"]),
@@ -112,6 +121,8 @@ let package = Package(
       ]),
     .testTarget(name: "MeasurementsTests", dependencies: ["Measurements", "_TestSupport"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "harness", "_TestSupport"]),
+    .testTarget(
+      name: "ReportsTests", dependencies: ["Reports", "Experiments", "Store", "harness", "_TestSupport"]),
     .testTarget(name: "HarnessTests", dependencies: ["harness", "_TestSupport"]),
     // Sweeps through a real Slurm cluster (Scripts/slurm-local start); skipped without one.
     .testTarget(

@@ -40,6 +40,7 @@ struct Harness: ParsableCommand {
         harness run exp/ablation-K.json --backend slurm --cpus-per-task 2 --time 04:00:00
         harness status results/ablation-K   (each point's state; with --backend slurm, its job)
         harness presets [NAME]
+        harness report results/ablation-K   (the notebook; harness run writes it too)
 
       First time on a machine: Scripts/setup (installs the libraries, fetches the normalised \
       VGG-19 and images into data/, converts the weights). Then, for example:
@@ -67,7 +68,8 @@ struct Harness: ParsableCommand {
       """,
     version: HarnessVersion.text,
     subcommands: [
-      RunCommand.self, StatusCommand.self, Validate.self, Presets.self, Info.self, GatysCommand.self, Train.self,
+      RunCommand.self, ReportCommand.self, StatusCommand.self, Validate.self, Presets.self,
+      Info.self, GatysCommand.self, Train.self,
       Generate.self, Features.self, ImportWeights.self,
       ImportGenerator.self, Inspect.self, Bench.self,
       WriteSampleStore.self,

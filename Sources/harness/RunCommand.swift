@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Reports
 import Runs
 
 /// `harness run FILE`: every point of an experiment (also `harness FILE.json`).
@@ -35,6 +36,12 @@ struct RunCommand: ParsableCommand {
                                  break-even count
       Point folders are named by their swept values (levels=5; several keys
       joined by ','; no sweep: base).
+
+      At the end (also after Ctrl-C; not for --point, whose Slurm report job does it) the \
+      experiment's notebook is written, as `harness report results/<experiment>` writes it: \
+      NOTEBOOKS/<experiment>.md and its figures in NOTEBOOKS/<experiment>/ (--notebooks, \
+      default notebooks-md). A report that cannot be written is a warning; the results stay \
+      as they are.
 
       A rerun skips finished points and stages and resumes an interrupted training or Gatys \
       run from its checkpoint; Ctrl-C stops cleanly (exit 130). A point folder whose \
@@ -72,6 +79,9 @@ struct RunCommand: ParsableCommand {
 
   @Flag(help: "No training progress bar (the stage lines stay).")
   var quiet = false
+
+  @Option(help: "The notebook folder the report goes to (relative to the current folder).")
+  var notebooks = "notebooks-md"
 
   @Option(help: "Where the points run: local (here, one after another) or slurm (a job array).")
   var backend: RunBackend = .local
@@ -133,6 +143,8 @@ struct RunCommand: ParsableCommand {
     let outcome = try runner.run(selected)
     if !outcome.summaries.isEmpty { print(SummaryTable.text(outcome.summaries)) }
     print("results: \(runner.root.path)")
+    // A Slurm array task (--point) leaves the report to the experiment's report job.
+    if point == nil { writeReport(of: runner.root) }
     if outcome.interrupted {
       printError("interrupted: the next `harness run \(file)` resumes where this one stopped")
       throw ExitCode(130)
@@ -144,6 +156,20 @@ struct RunCommand: ParsableCommand {
       }
       printError("a rerun tries them again; harness status \(runner.root.path) lists every point")
       throw ExitCode.failure
+    }
+  }
+
+  /// Writes the experiment's notebook; a failure is a warning, never the run's failure.
+  func writeReport(of root: URL) {
+    do {
+      let folder = try ResultsFolder(url: root, experimentFile: file)
+      let outcome = try ExperimentReport.write(folder, notebooks: URL(fileURLWithPath: notebooks))
+      for warning in outcome.warnings { printError("warning: report: \(warning)") }
+      print("report: \(outcome.markdown.path)")
+    } catch {
+      printError(
+        "warning: the report could not be written (\(error)); the results are complete: harness report \(root.path)"
+      )
     }
   }
 
