@@ -15,11 +15,12 @@ import Foundation
 /// Every figure is a PNG with its gnuplot script (`NAME.gp`) and data (`NAME.dat`) beside it.
 /// Without gnuplot the markdown and the scripts are still written, and the report says so.
 public enum ExperimentReport {
-  /// Writes the report of `results` under `notebooks`, drawing with `gnuplot`.
+  /// Writes the report of `results` under `notebooks`, drawing with `gnuplot`; `remark` (what
+  /// the files cannot say, e.g. how busy the machine was) follows the heading.
   ///
   /// - Throws: `ReportError.unwritable` when the notebook folder cannot be written.
   public static func write(
-    _ results: ResultsFolder, notebooks: URL,
+    _ results: ResultsFolder, notebooks: URL, remark: String? = nil,
     gnuplot: Result<Gnuplot, GnuplotUnavailable> = Gnuplot.locate()
   ) throws(ReportError) -> ReportOutcome {
     let folder = notebooks.appendingPathComponent(results.name)
@@ -37,6 +38,7 @@ public enum ExperimentReport {
     try addFigures(results, to: &figures, warnings: &warnings)
     warnings += figures.writer.problems
     var text = heading(results)
+    if let remark { text += "Remark (given with `harness report --remark`): \(remark)\n\n" }
     text += SettingsSection.markdown(results) + "\n"
     text += comparison(results) + "\n"
     text += "## Figures\n\n" + figures.text

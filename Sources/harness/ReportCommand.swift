@@ -72,7 +72,7 @@ struct ReportCommand: ParsableCommand {
 
   @Option(
     help:
-      "A sentence for the --reproduction notebook that the files cannot give (e.g. how busy the machine was)."
+      "A sentence for the notebook that the files cannot give (e.g. how busy the machine was)."
   )
   var remark: String?
 
@@ -103,7 +103,7 @@ struct ReportCommand: ParsableCommand {
       } else {
         let folder = try ResultsFolder(
           url: URL(fileURLWithPath: results ?? ""), experimentFile: experiment)
-        outcome = try ExperimentReport.write(folder, notebooks: notebookFolder)
+        outcome = try ExperimentReport.write(folder, notebooks: notebookFolder, remark: remark)
       }
       for warning in outcome.warnings { printError("warning: \(warning)") }
       print(

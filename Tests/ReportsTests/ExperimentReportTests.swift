@@ -87,6 +87,18 @@ import _TestSupport
     #expect(text.contains("| BLAS kernel | \(provenance.machine.blasKernel) "))
   }
 
+  @Test func aRemarkFollowsTheHeading() throws {
+    let run = try TinyExperimentRun.shared()
+    let outcome = try ExperimentReport.write(
+      try run.folder(), notebooks: run.freshNotebooks("remark"), remark: "busy machine",
+      gnuplot: .failure(GnuplotUnavailable(message: "not needed here")))
+    let text = try String(contentsOf: outcome.markdown, encoding: .utf8)
+    let remark = "Remark (given with `harness report --remark`): busy machine"
+    #expect(text.contains(remark))
+    let settings = try #require(text.range(of: "## Settings"))
+    #expect(try #require(text.range(of: remark)).lowerBound < settings.lowerBound)
+  }
+
   @Test func everyLinkedFigureDecodesAndEveryScriptReruns() throws {
     let run = try TinyExperimentRun.shared()
     let gnuplot = try TinyExperimentRun.gnuplot()

@@ -6,17 +6,17 @@ set output 'gatys-levels=2.png'
 set datafile missing "NaN"
 set grid lc rgb "#d0d0d0"
 set key box opaque
-generator_loss = 1.62808285e-05
+generator_loss = 1.78163413e-05
 set title "levels=2: Gatys against the generator at 64×64"
 set xlabel "wall time (s, log scale)"
 set ylabel "loss (log scale)"
 set logscale xy
 set format x "%g"
 set format y "%.0e"
-set xrange [0.000280356333:2.61840964]
+set xrange [0.000676217333:7.45387472]
 set bmargin at screen 0.29
 set key at screen 0.5, 0.01 center bottom horizontal width 1
 plot generator_loss with lines dt 2 lw 2 lc rgb "#d62728" title "generator's mean loss", \
      'gatys-levels=2.dat' index 0 using 1:2 with lines lw 2 title "Gatys (lbfgs)", \
-     'gatys-levels=2.dat' index 1 using 1:2 with points pt 7 ps 2.5 lc rgb "#d62728" title "generator, 0.841 ms per sample", \
+     'gatys-levels=2.dat' index 1 using 1:2 with points pt 7 ps 2.5 lc rgb "#d62728" title "generator, 2.03 ms per sample", \
      'gatys-levels=2.dat' index 2 using 1:2 with points pt 9 ps 2.5 lc rgb "#2ca02c" title "Gatys reached that loss"

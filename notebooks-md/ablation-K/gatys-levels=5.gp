@@ -6,17 +6,17 @@ set output 'gatys-levels=5.png'
 set datafile missing "NaN"
 set grid lc rgb "#d0d0d0"
 set key box opaque
-generator_loss = 1.49047474e-05
+generator_loss = 1.80841292e-05
 set title "levels=5: Gatys against the generator at 64×64"
 set xlabel "wall time (s, log scale)"
 set ylabel "loss (log scale)"
 set logscale xy
 set format x "%g"
 set format y "%.0e"
-set xrange [0.00217633017:3.0764617]
+set xrange [0.0030603975:4.06931414]
 set bmargin at screen 0.29
 set key at screen 0.5, 0.01 center bottom horizontal width 1
 plot generator_loss with lines dt 2 lw 2 lc rgb "#d62728" title "generator's mean loss", \
      'gatys-levels=5.dat' index 0 using 1:2 with lines lw 2 title "Gatys (lbfgs)", \
-     'gatys-levels=5.dat' index 1 using 1:2 with points pt 7 ps 2.5 lc rgb "#d62728" title "generator, 6.53 ms per sample", \
+     'gatys-levels=5.dat' index 1 using 1:2 with points pt 7 ps 2.5 lc rgb "#d62728" title "generator, 9.18 ms per sample", \
      'gatys-levels=5.dat' index 2 using 1:2 with points pt 9 ps 2.5 lc rgb "#2ca02c" title "Gatys reached that loss"

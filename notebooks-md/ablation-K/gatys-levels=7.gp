@@ -6,17 +6,17 @@ set output 'gatys-levels=7.png'
 set datafile missing "NaN"
 set grid lc rgb "#d0d0d0"
 set key box opaque
-generator_loss = 1.29674142e-05
+generator_loss = 1.69759078e-05
 set title "levels=7: Gatys against the generator at 64×64"
 set xlabel "wall time (s, log scale)"
 set ylabel "loss (log scale)"
 set logscale xy
 set format x "%g"
 set format y "%.0e"
-set xrange [0.002408592:2.14785466]
+set xrange [0.0036972375:3.69837689]
 set bmargin at screen 0.29
 set key at screen 0.5, 0.01 center bottom horizontal width 1
 plot generator_loss with lines dt 2 lw 2 lc rgb "#d62728" title "generator's mean loss", \
      'gatys-levels=7.dat' index 0 using 1:2 with lines lw 2 title "Gatys (lbfgs)", \
-     'gatys-levels=7.dat' index 1 using 1:2 with points pt 7 ps 2.5 lc rgb "#d62728" title "generator, 7.23 ms per sample", \
+     'gatys-levels=7.dat' index 1 using 1:2 with points pt 7 ps 2.5 lc rgb "#d62728" title "generator, 11.1 ms per sample", \
      'gatys-levels=7.dat' index 2 using 1:2 with points pt 9 ps 2.5 lc rgb "#2ca02c" title "Gatys reached that loss"

@@ -12,7 +12,7 @@ set ylabel "seconds (log scale)"
 set logscale y
 set autoscale yfix
 set format y "%g"
-set ytics (0.5, 0.7, 1, 1.5)
+set ytics (1.5, 2, 3)
 set xrange [0.5:7.5]
 set offsets 0, 0, graph 0.1, graph 0.1
 set bmargin at screen 0.25

@@ -12,7 +12,7 @@ set ylabel "loss under the training objective (log scale)"
 set logscale y
 set autoscale yfix
 set format y "%g"
-set ytics (2e-05, 5e-05, 0.0001, 0.0002, 0.0005)
+set ytics (1e-05, 1.5e-05, 2e-05, 3e-05)
 set xrange [0.5:7.5]
 set offsets 0, 0, graph 0.1, graph 0.1
 set bmargin at screen 0.25

@@ -12,7 +12,7 @@ set ylabel "ms per sample, batch 1 (log scale)"
 set logscale y
 set autoscale yfix
 set format y "%g"
-set ytics (0.5, 1, 2, 5)
+set ytics (0.2, 0.5, 1, 2, 5, 10)
 set xrange [0.5:7.5]
 set offsets 0, 0, graph 0.1, graph 0.1
 set bmargin at screen 0.25
