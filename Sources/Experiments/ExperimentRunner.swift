@@ -25,7 +25,9 @@ import Training
 /// In order: train, evaluate (every size), time the generator (every size), run Gatys (every
 /// optimiser). Each stage that finished is skipped on a rerun; an interrupted training or Gatys
 /// run resumes from its checkpoint. A point folder whose `point.json` differs from the point's
-/// resolved experiment is refused, never overwritten.
+/// resolved experiment is refused, never overwritten. Each point is written under its lock,
+/// `<root>/<point>.lock` (`FolderLock`): a point another process holds is skipped until the
+/// others are done, then waited for (see `ExperimentRunner+Locks.swift`).
 public final class ExperimentRunner {
   /// The experiment.
   public let file: ExperimentFile
@@ -75,22 +77,30 @@ public final class ExperimentRunner {
   public func run(_ points: [ExperimentPoint]? = nil) throws -> Outcome {
     InterruptSignal.shared.install()
     let points = points ?? file.points
-    for point in points { try checkFolder(of: point) }
+    for point in points { try checkFolderUnlessLocked(point) }
     started = monotonicSeconds()
     pointsDone = 0
     pointsLeft = points.count
-    var summaries: [PointSummary] = []
-    for (index, point) in points.enumerated() {
-      let stage = PointStages(
-        runner: self, point: point, label: "[\(index + 1)/\(points.count) \(point.name)]")
-      guard let summary = try stage.run() else {
-        return Outcome(summaries: summaries, interrupted: true)
+    var summaries: [PointSummary?] = Array(repeating: nil, count: points.count)
+    // First every point no other process holds, then (waiting) the ones that were busy.
+    for waits in [false, true] {
+      for (index, point) in points.enumerated() where summaries[index] == nil {
+        let label = "[\(index + 1)/\(points.count) \(point.name)]"
+        guard let lock = try lockFolder(of: point, label: label, waits: waits) else {
+          if waits { return Outcome(summaries: summaries.compactMap { $0 }, interrupted: true) }
+          continue
+        }
+        defer { lock.release() }
+        try checkFolder(of: point)
+        guard let summary = try PointStages(runner: self, point: point, label: label).run() else {
+          return Outcome(summaries: summaries.compactMap { $0 }, interrupted: true)
+        }
+        summaries[index] = summary
+        pointsLeft -= 1
+        pointsDone += 1
       }
-      summaries.append(summary)
-      pointsLeft -= 1
-      pointsDone += 1
     }
-    return Outcome(summaries: summaries, interrupted: false)
+    return Outcome(summaries: summaries.compactMap { $0 }, interrupted: false)
   }
 
   /// The experiment's remaining time, estimated from the points finished in this session.
@@ -117,7 +127,7 @@ public final class ExperimentRunner {
     let pointFile = url.appendingPathComponent("point.json")
     guard let data = manager.contents(atPath: pointFile.path) else {
       let contents = (try? manager.contentsOfDirectory(atPath: url.path)) ?? []
-      if contents.isEmpty { return }
+      if contents.allSatisfy(AtomicFile.isLeftover) { return }
       throw ExperimentRunError.notAPointFolder(url.path)
     }
     let stored = try? JSONDecoder().decode(Experiment.self, from: data)

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -33,6 +35,18 @@ public enum AtomicFile {
       unlink(temporary)
       throw error
     }
+  }
+
+  /// Whether the file name `name` is the temporary file of a replacement that a crash
+  /// interrupted (`.NAME.partial-*`): never a result, safe to delete.
+  public static func isLeftover(_ name: String) -> Bool {
+    name.hasPrefix(".") && name.contains(".partial-")
+  }
+
+  /// Deletes the leftovers (`isLeftover`) directly in `directory`, if it exists.
+  public static func removeLeftovers(in directory: String) {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+    for name in names where isLeftover(name) { unlink(directory + "/" + name) }
   }
 
   /// `dir/.name.partial-<pid>-<random>` for `dir/name`.
