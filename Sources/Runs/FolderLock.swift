@@ -31,6 +31,13 @@ public final class FolderLock {
     /// When it took the lock, ISO 8601 UTC.
     public var started: String
 
+    /// A holder with every field given.
+    public init(pid: Int32, host: String, started: String) {
+      self.pid = pid
+      self.host = host
+      self.started = started
+    }
+
     /// The current process, now.
     public static func current() -> Holder {
       Holder(pid: getpid(), host: hostName(), started: Provenance.timestamp())

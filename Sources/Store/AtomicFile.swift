@@ -31,6 +31,9 @@ public enum AtomicFile {
       }
       try syncFile(directory(of: destination), reportingAs: destination)
       return result
+    } catch let error as StoreError {
+      unlink(temporary)
+      throw error.naming(destination, insteadOf: temporary)
     } catch {
       unlink(temporary)
       throw error

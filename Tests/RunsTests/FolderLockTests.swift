@@ -62,14 +62,14 @@ import _TestSupport
   @Test func acquireWaitsForTheHolderAndSaysSoOnce() throws {
     let directory = try TemporaryDirectory()
     let path = directory.file("point.lock")
-    let first = try #require(Self.acquired(try FolderLock.tryAcquire(path)))
+    nonisolated(unsafe) let first = try #require(Self.acquired(try FolderLock.tryAcquire(path)))
     let releaser = Thread {
       usleep(300_000)
       first.release()
     }
     releaser.start()
     var told: [FolderLock.Holder?] = []
-    let second = try FolderLock.acquire(path, interval: 0.02) { told.append($0) }
+    let second = try FolderLock.acquire(path, interval: 0.02, waiting: { told.append($0) })
     #expect(second != nil)
     #expect(told.count == 1 && told.first??.pid == getpid())
   }
