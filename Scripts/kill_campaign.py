@@ -42,11 +42,11 @@ def tiny_jobs(work, data):
     style = os.path.join(data, "textures", "brick.png")
     weights = os.path.join(data, "vgg19_normalised.h5")
     layers = "relu1_1,relu2_1"
-    gatys = ["gatys", "--style", style, "--weights", weights, "--size", "32", "--iterations", "40",
+    gatys = ["gatys", "--style", style, "--weights", weights, "--size", "32", "--iterations", "60",
              "--style-layers", layers, "--save-every", "10", "--checkpoint-every", "2",
              "--print-every", "1", "--quiet"]
     train = ["train", "--style", style, "--weights", weights, "--size", "32", "--batch-size", "2",
-             "--levels", "3", "--iterations", "30", "--style-layers", layers, "--sample-every", "10",
+             "--levels", "3", "--iterations", "40", "--style-layers", layers, "--sample-every", "10",
              "--checkpoint-every", "2", "--print-every", "1", "--quiet"]
     experiment = {
         "extends": "paper", "notes": "kill campaign: one tiny point", "seed": 5,
