@@ -13,10 +13,29 @@ let selectedTarget: FuzzTarget = {
   return target
 }()
 
-/// libFuzzer's per-input entry point: one input to the selected parser.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-  let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-  selectedTarget.run(bytes)
-  return 0
+/// libFuzzer's driver (libclang_rt.fuzzer): parses the libFuzzer options in `argv` and calls
+/// `callback` once per input. Called from `main` because SwiftPM gives every executable its own
+/// `main`, which would shadow libFuzzer's.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+  _ argc: UnsafeMutablePointer<Int32>,
+  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+  _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
+
+/// The fuzzer binary: libFuzzer's driver over the selected target.
+@main
+enum HarnessFuzz {
+  /// Runs libFuzzer with this process's arguments.
+  static func main() {
+    _ = selectedTarget
+    var count = CommandLine.argc
+    var arguments = CommandLine.unsafeArgv
+    let status = runFuzzerDriver(&count, &arguments) { data, size in
+      let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+      selectedTarget.run(bytes)
+      return 0
+    }
+    exit(status)
+  }
 }
