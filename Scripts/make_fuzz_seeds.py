@@ -7,7 +7,7 @@ Usage (needs numpy, h5py and pillow, e.g. the venv of Scripts/kill-campaign):
     python Scripts/make_fuzz_seeds.py [--harness .build/release/harness]
 
 With --harness, the hdf5 target also gets a generator model store written by `harness train`
-(one level, 8x8, one iteration, on a random one-layer VGG prefix).
+(one level, 16x16, one iteration, on a random one-layer VGG prefix).
 """
 
 import argparse
@@ -144,7 +144,7 @@ def hdf5_files(harness):
         with tempfile.TemporaryDirectory() as folder:
             out = os.path.join(folder, "run")
             subprocess.run([harness, "train", "--style", os.path.join(ROOT, "hdf5", "image.h5") + ":/image",
-                            "--weights", os.path.join(ROOT, "hdf5", "vgg-relu1_1.h5"), "--size", "8",
+                            "--weights", os.path.join(ROOT, "hdf5", "vgg-relu1_1.h5"), "--size", "16",
                             "--levels", "1", "--batch-size", "1", "--iterations", "1", "--style-layers", "relu1_1",
                             "--sample-every", "0", "--checkpoint-every", "0", "--quiet", "--out", out], check=True)
             write("hdf5", "model-k1.h5", open(os.path.join(out, "model.h5"), "rb").read())
