@@ -26,7 +26,8 @@ struct ChildProcess {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(ParentWatch.childEnvironment) { $1 }
+    process.environment = ProcessInfo.processInfo.environment.merging(
+      ParentWatch.childEnvironment) { $1 }
     process.standardOutput = handle
     process.standardError = handle
     process.standardInput = FileHandle.nullDevice

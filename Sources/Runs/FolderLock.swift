@@ -89,7 +89,8 @@ public final class FolderLock {
     let previous = readHolder(descriptor)
     let text = Data((try? JSONEncoder().encode(Holder.current())) ?? Data())
     let written = text.withUnsafeBytes { bytes in
-      ftruncate(descriptor, 0) == 0 && pwrite(descriptor, bytes.baseAddress, bytes.count, 0) == bytes.count
+      ftruncate(descriptor, 0) == 0
+        && pwrite(descriptor, bytes.baseAddress, bytes.count, 0) == bytes.count
     }
     guard written else {
       let reason = errorText()

@@ -48,7 +48,7 @@ public enum AtomicFile {
 
   /// Deletes the leftovers (`isLeftover`) directly in `directory`, if it exists.
   public static func removeLeftovers(in directory: String) {
-    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
     for name in names where isLeftover(name) { unlink(directory + "/" + name) }
   }
 

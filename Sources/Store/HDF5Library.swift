@@ -39,8 +39,8 @@ enum HDF5Library {
   /// lines) becomes `file write failed: No space left on device`; other entries are kept, on one
   /// line.
   static func concise(_ entry: String) -> String {
-    let line = entry.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-      .joined(separator: " ")
+    let line = entry.split(whereSeparator: \.isNewline)
+      .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     guard let start = line.range(of: "error message = '"),
       let end = line[start.upperBound...].firstIndex(of: "'")
     else { return line }

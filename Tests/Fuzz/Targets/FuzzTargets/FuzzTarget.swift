@@ -28,7 +28,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
   /// The file the parsers that read files are given: in memory-backed /dev/shm when there is
   /// one, unique to this process.
   static let scratch: String = {
-    let folder = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+    let memory = FileManager.default.fileExists(atPath: "/dev/shm")
+    let folder = memory ? "/dev/shm" : NSTemporaryDirectory()
     return "\(folder)/harness-fuzz-\(getpid())"
   }()
 
