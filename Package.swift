@@ -49,7 +49,7 @@ let package = Package(
     .target(
       name: "Optimizers", dependencies: ["TensorCore", "Suggestions"], exclude: ["README.md"]),
     // What every long command shares: the run folder, atomic files, provenance, progress, signals.
-    .target(name: "Runs", dependencies: ["Store", "TensorCore"], exclude: ["README.md"]),
+    .target(name: "Runs", dependencies: ["CSystem", "Store", "TensorCore"], exclude: ["README.md"]),
     // Image arguments (PNG/JPEG or FILE.h5:/dataset) and the one resizing rule.
     .target(
       name: "ImageArguments", dependencies: ["Store", "Suggestions", "TensorCore"],
@@ -96,6 +96,11 @@ let package = Package(
     // Appends metric rows to an HDF5 store until killed: the child process of StoreTests' kill -9 test.
     .executableTarget(name: "StoreCrashProbe", dependencies: ["Store"], exclude: ["README.md"]),
 
+    // The parsers as fuzz targets (Tests/Fuzz): the libFuzzer binary's and FuzzCorpusTests' code.
+    .target(
+      name: "FuzzTargets", dependencies: ["Experiments", "ImageArguments", "NN", "Store"],
+      path: "Tests/Fuzz/Targets/FuzzTargets"),
+
     // Test support: naive reference kernels, gradient checks, fixture access.
     .target(name: "_TestSupport", dependencies: ["TensorCore", "Autodiff", "NN", "Store"]),
     .testTarget(name: "SuggestionsTests", dependencies: ["Suggestions"]),
@@ -123,9 +128,18 @@ let package = Package(
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "harness", "_TestSupport"]),
     .testTarget(
       name: "ReportsTests", dependencies: ["Reports", "Experiments", "Store", "harness", "_TestSupport"]),
-    .testTarget(name: "HarnessTests", dependencies: ["harness", "_TestSupport"]),
+    .testTarget(name: "HarnessTests", dependencies: ["harness", "FuzzTargets", "_TestSupport"]),
     // Sweeps through a real Slurm cluster (Scripts/slurm-local start); skipped without one.
     .testTarget(
       name: "SlurmTests", dependencies: ["Experiments", "Store", "harness", "_TestSupport"]),
   ]
 )
+
+// The libFuzzer targets of the parsers (Tests/Fuzz), only when TEXTURE_NETS_FUZZ=1: Scripts/fuzz
+// builds them with the fuzzer and address sanitizers in .build-fuzz; ordinary builds never see them.
+if Context.environment["TEXTURE_NETS_FUZZ"] == "1" {
+  package.targets.append(
+    .executableTarget(
+      name: "HarnessFuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/Targets/HarnessFuzz"))
+  package.products.append(.executable(name: "harness-fuzz", targets: ["HarnessFuzz"]))
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Runs
 
 /// A fresh `harness` process (a measurement must not inherit the parent's memory high-water
 /// mark or warm buffers), its output going to a log file. Started with Foundation.Process:
@@ -27,6 +28,8 @@ struct ChildProcess {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(
+      ParentWatch.childEnvironment) { $1 }
     process.standardOutput = handle
     process.standardError = handle
     process.standardInput = FileHandle.nullDevice

@@ -28,7 +28,9 @@ import Training
 /// In order: train, evaluate (every size), time the generator (every size), run Gatys (every
 /// optimiser). Each stage that finished is skipped on a rerun; an interrupted training or Gatys
 /// run resumes from its checkpoint. A point folder whose `point.json` differs from the point's
-/// resolved experiment is refused, never overwritten.
+/// resolved experiment is refused, never overwritten. Each point is written under its lock,
+/// `<root>/<point>.lock` (`FolderLock`): a point another process holds is skipped until the
+/// others are done, then waited for (see `ExperimentRunner+Locks.swift`).
 public final class ExperimentRunner {
   /// The experiment.
   public let file: ExperimentFile
@@ -84,42 +86,56 @@ public final class ExperimentRunner {
   public func run(_ points: [ExperimentPoint]? = nil) throws -> Outcome {
     InterruptSignal.shared.install()
     let points = points ?? file.points
-    for point in points { try checkFolder(of: point) }
+    for point in points { try checkFolderUnlessLocked(point) }
     secondsInPointsRun = 0
     pointsRun = 0
     pointsLeft = points.count
+    var summaries: [PointSummary?] = Array(repeating: nil, count: points.count)
+    var finished = Array(repeating: false, count: points.count)
     var outcome = Outcome(summaries: [], interrupted: false)
-    for (index, point) in points.enumerated() {
-      let label = "[\(index + 1)/\(points.count) \(point.name)]"
-      let folder = self.folder(of: point)
-      try? FileManager.default.removeItem(
-        at: folder.appendingPathComponent(PointFailure.fileName))
-      currentPointStarted = monotonicSeconds()
-      var ran = true
-      do {
-        guard let result = try PointStages(runner: self, point: point, label: label).run() else {
-          outcome.interrupted = true
-          return outcome
+    func stopped() -> Outcome {
+      outcome.summaries = summaries.compactMap { $0 }
+      outcome.interrupted = true
+      return outcome
+    }
+    // First every point no other process holds, then (waiting) the ones that were busy.
+    for waits in [false, true] {
+      for (index, point) in points.enumerated() where !finished[index] {
+        let label = "[\(index + 1)/\(points.count) \(point.name)]"
+        guard let lock = try lockFolder(of: point, label: label, waits: waits) else {
+          if waits { return stopped() }
+          continue
         }
-        outcome.summaries.append(result.summary)
-        ran = result.ran
-      } catch {
-        // An error while stopping for a signal is the interruption, not a failure.
-        if isInterrupted() {
-          outcome.interrupted = true
-          return outcome
+        defer { lock.release() }
+        try checkFolder(of: point)
+        let folder = self.folder(of: point)
+        try? FileManager.default.removeItem(
+          at: folder.appendingPathComponent(PointFailure.fileName))
+        currentPointStarted = monotonicSeconds()
+        var ran = true
+        do {
+          guard let result = try PointStages(runner: self, point: point, label: label).run() else {
+            return stopped()
+          }
+          summaries[index] = result.summary
+          ran = result.ran
+        } catch {
+          // An error while stopping for a signal is the interruption, not a failure.
+          if isInterrupted() { return stopped() }
+          let failure = PointFailure(point: point.name, message: "\(error)")
+          try failure.write(into: folder)
+          report("\(label) failed: \(failure.message)")
+          outcome.failures.append(failure)
         }
-        let failure = PointFailure(point: point.name, message: "\(error)")
-        try failure.write(into: folder)
-        report("\(label) failed: \(failure.message)")
-        outcome.failures.append(failure)
-      }
-      pointsLeft -= 1
-      if ran {
-        secondsInPointsRun += monotonicSeconds() - currentPointStarted
-        pointsRun += 1
+        finished[index] = true
+        pointsLeft -= 1
+        if ran {
+          secondsInPointsRun += monotonicSeconds() - currentPointStarted
+          pointsRun += 1
+        }
       }
     }
+    outcome.summaries = summaries.compactMap { $0 }
     return outcome
   }
 
@@ -159,11 +175,12 @@ public final class ExperimentRunner {
     guard manager.fileExists(atPath: url.path) else { return }
     let pointFile = url.appendingPathComponent("point.json")
     guard let data = manager.contents(atPath: pointFile.path) else {
-      // A point that failed before its point.json was written holds only failed.json.
-      let contents = ((try? manager.contentsOfDirectory(atPath: url.path)) ?? []).filter {
-        $0 != PointFailure.fileName
+      // A point that failed before its point.json was written holds only failed.json; a kill
+      // during that first write leaves only the replacement's temporary file.
+      let contents = (try? manager.contentsOfDirectory(atPath: url.path)) ?? []
+      if contents.allSatisfy({ $0 == PointFailure.fileName || AtomicFile.isLeftover($0) }) {
+        return
       }
-      if contents.isEmpty { return }
       throw ExperimentRunError.notAPointFolder(url.path)
     }
     let stored = try? JSONDecoder().decode(Experiment.self, from: data)

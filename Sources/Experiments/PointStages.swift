@@ -75,8 +75,15 @@ struct PointStages {
   func pointFolder() throws -> RunFolder {
     let url = folderURL
     if FileManager.default.fileExists(atPath: url.appendingPathComponent("point.json").path) {
-      return try RunFolder.open(url, requiring: ["point.json"])
+      let folder = try RunFolder.open(url, requiring: ["point.json"])
+      if !folder.contains("provenance.json") {  // a kill between the two files
+        try folder.writeJSON(
+          Provenance.current(seed: experiment.seed, harnessVersion: runner.harnessVersion),
+          to: "provenance.json")
+      }
+      return folder
     }
+    AtomicFile.removeLeftovers(in: url.path)  // a kill while point.json was first written
     let folder = try RunFolder.create(at: url)
     try folder.writeJSON(experiment, to: "point.json")
     let provenance = Provenance.current(

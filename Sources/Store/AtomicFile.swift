@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -29,10 +31,25 @@ public enum AtomicFile {
       }
       try syncFile(directory(of: destination), reportingAs: destination)
       return result
+    } catch let error as StoreError {
+      unlink(temporary)
+      throw error.naming(destination, insteadOf: temporary)
     } catch {
       unlink(temporary)
       throw error
     }
+  }
+
+  /// Whether the file name `name` is the temporary file of a replacement that a crash
+  /// interrupted (`.NAME.partial-*`): never a result, safe to delete.
+  public static func isLeftover(_ name: String) -> Bool {
+    name.hasPrefix(".") && name.contains(".partial-")
+  }
+
+  /// Deletes the leftovers (`isLeftover`) directly in `directory`, if it exists.
+  public static func removeLeftovers(in directory: String) {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    for name in names where isLeftover(name) { unlink(directory + "/" + name) }
   }
 
   /// `dir/.name.partial-<pid>-<random>` for `dir/name`.

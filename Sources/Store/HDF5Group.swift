@@ -117,12 +117,28 @@ public final class HDF5Group: HDF5Object {
   }
 
   /// The paths, relative to this group, of every dataset below it (depth first, sorted).
+  ///
+  /// - Throws: `StoreError.hdf5` naming the group when a group links back to one enclosing it
+  ///   (a cycle: HDF5 allows it, a crafted file may hold it; walking it overflowed the stack).
   public func datasetPaths() throws -> [String] {
+    try datasetPaths(inside: [])
+  }
+
+  /// `datasetPaths()` for a group inside the groups at the addresses `enclosing`.
+  private func datasetPaths(inside enclosing: Set<UInt64>) throws -> [String] {
+    let address = try address()
+    guard !enclosing.contains(address) else {
+      throw StoreError.hdf5(
+        file: file.path, path: path, operation: "listing the datasets",
+        detail: "the group is a link back to a group enclosing it (a cycle)")
+    }
+    let enclosing = enclosing.union([address])
     var paths: [String] = []
     for name in try childNames() {
       switch try kind(of: name) {
       case .dataset: paths.append(name)
-      case .group: paths += try group(name).datasetPaths().map { "\(name)/\($0)" }
+      case .group:
+        paths += try group(name).datasetPaths(inside: enclosing).map { "\(name)/\($0)" }
       case .other, nil: break
       }
     }

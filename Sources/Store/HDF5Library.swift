@@ -8,7 +8,16 @@ import Foundation
 /// reach the user once, as a `StoreError`, never as HDF5's stack dump on stderr.
 enum HDF5Library {
   /// `H5open()` once: the library's `*_g` type globals read -1 before it.
-  private static let isOpen: Bool = H5open() >= 0
+  ///
+  /// `H5dont_atexit()` first: HDF5's exit handler closes the files still open, and on a file
+  /// whose write failed (a full disk: the failed flush leaves the file half-closed) HDF5 1.10.8
+  /// dereferences a null pointer in `H5F__close_cb`, turning one clear error into a segfault at
+  /// exit. The handler is not needed: every file is closed explicitly (or by `HDF5File`'s
+  /// deinit), and the stores are safe against exits without any handler (kill -9, tested).
+  private static let isOpen: Bool = {
+    _ = H5dont_atexit()
+    return H5open() >= 0
+  }()
 
   /// Opens the library (once) and turns off HDF5's error printer on the calling thread.
   static func prepareThread() {
@@ -22,7 +31,24 @@ enum HDF5Library {
     var buffer = [CChar](repeating: 0, count: 4096)
     chdf5_error_stack_text(&buffer, buffer.count)
     let entries = string(fromNullTerminated: buffer).components(separatedBy: "; ")
-    return entries.last ?? ""
+    return concise(entries.last ?? "")
+  }
+
+  /// A failed system call's entry reduced to its cause: HDF5's `file write failed: time = ...,
+  /// filename = ..., errno = 28, error message = 'No space left on device', buf = ...` (several
+  /// lines) becomes `file write failed: No space left on device`; other entries are kept, on one
+  /// line.
+  static func concise(_ entry: String) -> String {
+    let line = entry.split(whereSeparator: \.isNewline)
+      .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    guard let start = line.range(of: "error message = '"),
+      let end = line[start.upperBound...].firstIndex(of: "'")
+    else { return line }
+    let what = line.components(separatedBy: ": time = ").first.flatMap {
+      $0.count < line.count ? $0 : nil
+    }
+    let cause = String(line[start.upperBound..<end])
+    return what.map { "\($0): \(cause)" } ?? cause
   }
 
   /// The `H5P_DEFAULT` property list.

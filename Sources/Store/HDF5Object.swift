@@ -27,6 +27,16 @@ public class HDF5Object {
     return HDF5Location(file: file.path, path: child)
   }
 
+  /// The object's address in its file: the same for every path that leads to it, so a walk
+  /// can tell a link back to a group it is inside (HDF5 allows such cycles) from a new group.
+  public func address() throws -> UInt64 {
+    var info = H5O_info_t()
+    try hdf5Check("reading the object's address", at: location) {
+      H5Oget_info2(id, &info, UInt32(H5O_INFO_BASIC))
+    }
+    return UInt64(info.addr)
+  }
+
   /// The last path component (`weight` for `/weights/conv1_1/weight`; `/` for the root).
   public var name: String { path == "/" ? "/" : String(path.split(separator: "/").last ?? "/") }
 }

@@ -55,6 +55,24 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
   }
 }
 
+extension StoreError {
+  /// The error with `temporary` (the file an atomic replacement was writing) replaced by
+  /// `destination` (the file the user knows), and the operation saying so.
+  func naming(_ destination: String, insteadOf temporary: String) -> StoreError {
+    let note = " (its replacement, written beside it)"
+    switch self {
+    case .hdf5(let file, let path, let operation, let detail) where file == temporary:
+      return .hdf5(file: destination, path: path, operation: operation + note, detail: detail)
+    case .badRow(let file, let path, let message) where file == temporary:
+      return .badRow(file: destination, path: path, message: message + note)
+    case .fileSystem(let file, let operation, let reason) where file == temporary:
+      return .fileSystem(file: destination, operation: operation + note, reason: reason)
+    default:
+      return self
+    }
+  }
+}
+
 /// One difference between the tensors a model expects and those stored in a group; see
 /// `WeightStore.load(_:from:)`. Paths are relative to the group that was loaded.
 public enum WeightProblem: Equatable, Comparable, Sendable, CustomStringConvertible {

@@ -1,14 +1,17 @@
 import ArgumentParser
 import Foundation
+import Runs
 import TensorCore
 
 /// The `harness` command line: a thin front over the library targets (Gatys, Measurements, ...).
 @main
 struct Harness: ParsableCommand {
-  /// Tunes the allocator (see `MemoryTuning`), loads OpenBLAS (a missing or foreign library is
-  /// one line, `error: OpenBLAS: cannot load ...`, and exit status 1, before any work starts),
-  /// then parses and runs the command.
+  /// Dies with a parent `harness run` (see `ParentWatch`), tunes the allocator (see
+  /// `MemoryTuning`), loads OpenBLAS (a missing or foreign library is one line, `error: OpenBLAS:
+  /// cannot load ...`, and exit status 1, before any work starts), then parses and runs the
+  /// command.
   static func main() {
+    ParentWatch.applyIfChild()
     MemoryTuning.apply()
     do {
       try BLAS.load()

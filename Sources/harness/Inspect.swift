@@ -69,8 +69,11 @@ struct TreePrinter {
   private static let stringLimit = 100
   private static let arrayLimit = 8
 
-  /// The attributes, then the children (groups end in `/`), of `group`, indented `depth` levels.
-  mutating func contents(of group: HDF5Group, depth: Int) throws {
+  /// The attributes, then the children (groups end in `/`), of `group`, indented `depth` levels;
+  /// `enclosing` holds the addresses of the groups it is inside, so that a link back to one of
+  /// them (a cycle) is shown as such instead of walked forever.
+  mutating func contents(of group: HDF5Group, depth: Int, enclosing: Set<UInt64> = []) throws {
+    let enclosing = enclosing.union([try group.address()])
     try attributes(of: group, depth: depth)
     for name in try group.childNames() {
       // One damaged object (e.g. created by a job killed mid-flush) must not hide the rest.
@@ -78,8 +81,13 @@ struct TreePrinter {
       do {
         switch try group.kind(of: name) {
         case .group:
-          lines.append(indent(depth) + name + "/")
-          try contents(of: try group.group(name), depth: depth + 1)
+          let child = try group.group(name)
+          if enclosing.contains(try child.address()) {
+            lines.append(indent(depth) + name + "/  (a link back to a group enclosing it)")
+          } else {
+            lines.append(indent(depth) + name + "/")
+            try contents(of: child, depth: depth + 1, enclosing: enclosing)
+          }
         case .dataset:
           try dataset(try group.dataset(name), name: name, depth: depth)
         case .other, nil:

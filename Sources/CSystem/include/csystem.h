@@ -8,4 +8,8 @@
 /// and keeping them in its heap) and returns free heap tops above `trim_threshold` to the system.
 /// Returns 1 when both settings were applied (0 where glibc's mallopt is unavailable).
 int csystem_tune_allocator(size_t mmap_threshold, size_t trim_threshold);
+
+/// Asks the kernel to send `signal_number` to this process when its parent dies (Linux
+/// prctl(PR_SET_PDEATHSIG); kept across exec). Returns 1 when set (0 where unavailable).
+int csystem_die_with_parent(int signal_number);
 #endif
