@@ -46,18 +46,16 @@ import _TestSupport
     for task in tasks {
       #expect(states[task]?.state == "COMPLETED", "\(task): \(String(describing: states[task]))")
     }
-    // The report job ran only after the array (afterok) and ended; what it wrote is checked
-    // once `harness report` exists on this branch.
+    // The report job ran only after the array (afterok), completed, and wrote the notebook of
+    // every point into the results' report/ folder.
     let reportState = try #require(states[report], "the report job \(report) is not listed")
-    #expect(!reportState.isActive)
-    // (Without the command, `harness report --help` prints the top-level help.)
-    let reportHelp = try HarnessProcess.run(["report", "--help"])
-    if reportHelp.status == 0 && reportHelp.standardOutput.contains("--notebooks") {
-      #expect(reportState.state == "COMPLETED")
-      let written = try FileManager.default.contentsOfDirectory(
-        atPath: slurm.appendingPathComponent("report").path)
-      #expect(!written.isEmpty)
-    }
+    #expect(reportState.state == "COMPLETED", "\(reportState)")
+    let reportFolder = slurm.appendingPathComponent("report")
+    let written = try FileManager.default.contentsOfDirectory(atPath: reportFolder.path)
+    let notebook = try #require(written.first { $0.hasSuffix(".md") }, "no notebook in \(written)")
+    let text = try String(
+      contentsOf: reportFolder.appendingPathComponent(notebook), encoding: .utf8)
+    #expect(text.contains("All \(submission.sweep.count) points finished."), "\(text.prefix(400))")
 
     for point in submission.sweep {
       try SweepComparison.expectEqualResults(point, slurm: slurm, local: local)
