@@ -102,7 +102,7 @@ let package = Package(
       path: "Tests/Fuzz/Targets/FuzzTargets"),
 
     // Test support: naive reference kernels, gradient checks, fixture access.
-    .target(name: "_TestSupport", dependencies: ["TensorCore", "Autodiff", "NN", "Store"]),
+    .target(name: "_TestSupport", dependencies: ["TensorCore", "Autodiff", "NN", "Runs", "Store"]),
     .testTarget(name: "SuggestionsTests", dependencies: ["Suggestions"]),
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
     .testTarget(

@@ -1,18 +1,9 @@
 import Foundation
+import Runs
 
 /// A Slurm client command (`sbatch`, `squeue`, `sacct`, `scancel`), found on the `PATH`, run to
-/// completion with its output captured (Foundation.Process, as `ChildProcess`).
+/// completion with its output captured (`Runs.CapturedProcess`).
 struct SlurmCommand {
-  /// What a command printed and its exit status.
-  struct Output {
-    /// The exit status.
-    var status: Int32
-    /// Standard output.
-    var standardOutput: String
-    /// Standard error.
-    var standardError: String
-  }
-
   /// The tool's name (`sbatch`).
   let tool: String
 
@@ -29,28 +20,9 @@ struct SlurmCommand {
   /// Runs `tool arguments...`.
   ///
   /// - Throws: `SlurmError.toolMissing` when the tool is not on the `PATH`.
-  func run(_ arguments: [String]) throws -> Output {
+  func run(_ arguments: [String]) throws -> CapturedProcess.Output {
     guard let executable else { throw SlurmError.toolMissing(tool) }
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.standardInput = FileHandle.nullDevice
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    // Both pipes are read to the end before waiting, so a chatty tool never blocks.
-    nonisolated(unsafe) var errorData = Data()
-    let reader = Thread { errorData = error.fileHandleForReading.readDataToEndOfFile() }
-    reader.start()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while !reader.isFinished { usleep(1000) }
-    return Output(
-      status: process.terminationStatus,
-      standardOutput: String(decoding: outputData, as: UTF8.self),
-      standardError: String(decoding: errorData, as: UTF8.self))
+    return try CapturedProcess.run(executable, arguments)
   }
 
   /// Runs `tool arguments...` and returns its standard output.

@@ -42,13 +42,7 @@ public enum ExperimentReport {
     text += SettingsSection.markdown(results) + "\n"
     text += comparison(results) + "\n"
     text += "## Figures\n\n" + figures.text
-    do {
-      try Data(text.utf8).write(to: markdown, options: .atomic)
-    } catch {
-      throw .unwritable(markdown.path, reason: error.localizedDescription)
-    }
-    return ReportOutcome(
-      markdown: markdown, figureFolder: folder, figures: figures.drawn, warnings: warnings)
+    return try ReportOutcome.write(text, to: markdown, figures: figures, warnings: warnings)
   }
 
   /// The title, the provenance of the report itself, and the unfinished points.
@@ -113,20 +107,15 @@ public enum ExperimentReport {
     let finished = results.finished
     if !finished.isEmpty {
       figures.append(
-        "### Gatys against the generator (the paper's comparison)\n\nUlyanov et al. (2016, §4) report that Gatys et al. need about 500 times the generator's time to reach its loss. Here each point's own Gatys run (from noise, at the point's `gatys.size`) is set against that point's generator.\n\n"
+        "### Gatys against the generator (the paper's comparison)\n\nUlyanov et al. (2016, §4) report that Gatys et al. need about 500 times the generator's time to reach its loss. Here each point's own Gatys run (from noise, at the point's `gatys.size` and each of `gatys.additionalSizes`) is set against that point's generator at the same size.\n\n"
       )
       for point in finished {
         guard let summary = point.summary else { continue }
-        var runs: [(optimizer: String, table: StoredTable)] = []
-        for comparison in summary.gatys {
-          let store = point.gatysStore(comparison.optimizer)
-          do {
-            runs.append((comparison.optimizer, try StoredTable(file: store.path)))
-          } catch {
-            warnings.append("\(store.path): the Gatys curve is left out: \(error)")
-          }
+        for figure in GatysTimeFigure.figures(
+          point: point, summary: summary, name: "gatys-\(point.name)", warnings: &warnings)
+        {
+          try figures.add(figure)
         }
-        try figures.add(GatysTimeFigure.figure(summary: summary, runs: runs))
       }
     }
     let summaries = finished.compactMap(\.summary)
@@ -155,14 +144,16 @@ public enum ExperimentReport {
     guard let summary = points.first?.summary,
       let size = summary.gatys.first?.size ?? summary.evaluations.first?.size
     else { return nil }
-    let optimizers = summary.gatys.map(\.optimizer)
+    let optimizers = summary.gatys.filter { $0.size == size }.map(\.optimizer)
     let sampleCount = min(4, points.map { $0.samples(size: size).count }.max() ?? 0)
     let columns =
       ["exemplar"] + optimizers.map { "Gatys (\($0))" }
       + (0..<sampleCount).map { "sample \($0 + 1)" }
     let rows = points.map { point in
       let exemplar = point.experiment?.task.styles.first.flatMap(SampleMontage.load)
-      let gatys = optimizers.map { SampleMontage.load(point.gatysImage($0).path) }
+      let gatys = optimizers.map {
+        SampleMontage.load(point.gatysFolder($0, size: size).appendingPathComponent("final.png").path)
+      }
       let samples = point.samples(size: size).prefix(sampleCount).map {
         SampleMontage.load($0.path)
       }

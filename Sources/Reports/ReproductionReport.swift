@@ -44,13 +44,7 @@ public enum ReproductionReport {
     text += ReproductionTable.markdown(summary: summary, point: point, reference: reference) + "\n"
     text += SettingsSection.markdown(results, notes: false) + "\n"
     text += "## Figures\n\n" + figures.text
-    do {
-      try Data(text.utf8).write(to: markdown, options: .atomic)
-    } catch {
-      throw .unwritable(markdown.path, reason: error.localizedDescription)
-    }
-    return ReportOutcome(
-      markdown: markdown, figureFolder: folder, figures: figures.drawn, warnings: warnings)
+    return try ReportOutcome.write(text, to: markdown, figures: figures, warnings: warnings)
   }
 
   /// The hardware difference, said plainly.
@@ -89,16 +83,11 @@ public enum ReproductionReport {
     } catch {
       warnings.append("\(point.trainingStore.path): the training curve is left out: \(error)")
     }
-    var runs: [(optimizer: String, table: StoredTable)] = []
-    for comparison in summary.gatys {
-      let store = point.gatysStore(comparison.optimizer)
-      do {
-        runs.append((comparison.optimizer, try StoredTable(file: store.path)))
-      } catch {
-        warnings.append("\(store.path): the Gatys curve is left out: \(error)")
-      }
+    for figure in GatysTimeFigure.figures(
+      point: point, summary: summary, name: "gatys", warnings: &warnings)
+    {
+      try figures.add(figure)
     }
-    try figures.add(GatysTimeFigure.figure(summary: summary, runs: runs, name: "gatys"))
     try figures.add(montage(point, summary: summary))
   }
 
@@ -106,10 +95,9 @@ public enum ReproductionReport {
   static func montage(_ point: PointResults, summary: PointSummary) -> Figure? {
     let sizes = summary.evaluations.map(\.size)
     guard let smallest = sizes.min() else { return nil }
-    let optimizers = summary.gatys.map(\.optimizer)
-    var columns = ["exemplar"] + optimizers.map { "Gatys (\($0))" }
+    var columns = ["exemplar"] + summary.gatys.map { "Gatys (\($0.optimizer), \($0.size)²)" }
     var images: [Tensor?] = [point.experiment?.task.styles.first.flatMap(SampleMontage.load)]
-    images += optimizers.map { SampleMontage.load(point.gatysImage($0).path) }
+    images += summary.gatys.map { SampleMontage.load(point.gatysImage($0).path) }
     for size in sizes {
       for (index, sample) in point.samples(size: size).prefix(2).enumerated() {
         columns.append("sample \(index + 1), \(size)²")
@@ -123,7 +111,7 @@ public enum ReproductionReport {
       name: "samples", columns: columns,
       rows: [SampleMontage.Row(label: "", images: images)], cell: cell,
       caption:
-        "The exemplar, the Gatys result (its image on reaching the generator's mean sample loss, or its last at its iteration cap; \(summary.gatys.first.map { "\($0.size)²" } ?? "")) and two generator samples at each evaluation size, every image shown at \(cell)×\(cell) (larger samples shrunk by area averaging)."
+        "The exemplar, each Gatys result (its image on reaching the generator's mean sample loss at its size, or its last at its iteration cap) and two generator samples at each evaluation size, every image shown at \(cell)×\(cell) (larger samples shrunk by area averaging)."
     )
   }
 }

@@ -1,17 +1,17 @@
 import Foundation
+import Runs
 
 /// Runs the `harness` executable (built beside the test binary: the test target depends on it)
 /// and captures what it printed.
 public enum HarnessProcess {
   /// The result of one run.
-  public struct Output: Sendable {
-    /// The exit status.
-    public var status: Int32
-    /// Standard output.
-    public var standardOutput: String
-    /// Standard error.
-    public var standardError: String
-  }
+  public typealias Output = CapturedProcess.Output
+
+  /// Where the reports of the tests' `harness run` processes go unless a test says otherwise
+  /// (`TEXTURE_NETS_NOTEBOOKS`, the `--notebooks` default): a folder of this test process under
+  /// the system's temporary folder, never the checkout's notebooks-md.
+  public static let notebooks: String = FileManager.default.temporaryDirectory
+    .appendingPathComponent("harness-tests-notebooks-\(getpid())").path
 
   /// The harness executable next to the running test binary.
   public static var executable: URL? {
@@ -27,32 +27,20 @@ public enum HarnessProcess {
     return nil
   }
 
-  /// Runs `harness arguments...` with `environment` added to this process's, in `directory`.
+  /// Runs `harness arguments...` with `environment` laid over this process's (and over
+  /// `TEXTURE_NETS_NOTEBOOKS`=`notebooks`), in `directory`.
   public static func run(
     _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil
   ) throws -> Output {
     guard let executable else { throw HarnessProcessError.notBuilt }
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    if let directory { process.currentDirectoryURL = directory }
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
-    nonisolated(unsafe) var errorData = Data()
-    let reader = Thread { errorData = error.fileHandleForReading.readDataToEndOfFile() }
-    reader.start()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while !reader.isFinished { usleep(1000) }
-    return Output(
-      status: process.terminationStatus,
-      standardOutput: String(decoding: outputData, as: UTF8.self),
-      standardError: String(decoding: errorData, as: UTF8.self))
+    return try CapturedProcess.run(
+      executable, arguments, environment: childEnvironment(environment), directory: directory)
+  }
+
+  /// `environment` over `TEXTURE_NETS_NOTEBOOKS`=`notebooks`: what a test's `harness` child gets
+  /// on top of this process's environment (for tests that start it themselves).
+  public static func childEnvironment(_ environment: [String: String] = [:]) -> [String: String] {
+    ["TEXTURE_NETS_NOTEBOOKS": notebooks].merging(environment) { $1 }
   }
 }
 

@@ -17,6 +17,17 @@ var defaultWeightsPath: String {
   return "data/vgg19_normalised.h5"
 }
 
+/// The notebook folder `harness run` and `harness report` write to when `--notebooks` is not
+/// given: `$TEXTURE_NETS_NOTEBOOKS` if set and not empty, else `notebooks-md` in the current
+/// folder (the tests point the variable at a temporary folder).
+func notebooksFolder(_ option: String?) -> URL {
+  if let option { return URL(fileURLWithPath: option) }
+  if let folder = ProcessInfo.processInfo.environment["TEXTURE_NETS_NOTEBOOKS"], !folder.isEmpty {
+    return URL(fileURLWithPath: folder)
+  }
+  return URL(fileURLWithPath: "notebooks-md")
+}
+
 /// Comma-separated layer names (duplicates dropped); an unknown one is a `ValidationError` with
 /// a did-you-mean.
 func layerList(_ text: String, option: String) throws -> [VGGLayer] {

@@ -17,7 +17,7 @@ struct ReportCommand: ParsableCommand {
         harness report results/ablation-K
         harness report --reproduction results/paper-texture-short
 
-      Layout (NOTEBOOKS is --notebooks, default notebooks-md in the current folder):
+      Layout (NOTEBOOKS is --notebooks, default $TEXTURE_NETS_NOTEBOOKS, else notebooks-md):
         NOTEBOOKS/<experiment>.md    settings (preset, every deviation, sweep,
                                      objective and its normalisation, CPU,
                                      threads, BLAS kernel, toolchain, git
@@ -55,8 +55,10 @@ struct ReportCommand: ParsableCommand {
   )
   var reproduction: String?
 
-  @Option(help: "The notebook folder (relative to the current folder).")
-  var notebooks: String = "notebooks-md"
+  @Option(
+    help:
+      "The notebook folder (default: $TEXTURE_NETS_NOTEBOOKS if set, else notebooks-md in the current folder).")
+  var notebooks: String?
 
   @Option(
     help:
@@ -83,7 +85,7 @@ struct ReportCommand: ParsableCommand {
   }
 
   func run() throws {
-    let notebookFolder = URL(fileURLWithPath: notebooks)
+    let notebookFolder = notebooksFolder(notebooks)
     do {
       let outcome: ReportOutcome
       if let reproduction {

@@ -30,6 +30,8 @@ struct RunCommand: ParsableCommand {
         <point>/timing/size-S/attempt-N/  measurement.json (fresh process)
         <point>/gatys/<optimizer>.json and <optimizer>/  store.h5 (loss
                                  against wall time, summary), final.png
+        <point>/gatys/<optimizer>-S.json and <optimizer>-S/  the same at
+                                 each side S of gatys.additionalSizes
         <point>/summary.json     parameters, training time, sample loss mean
                                  and spread, time per sample, peak RSS, Gatys
                                  iterations and seconds to equal loss, ratios,
@@ -40,8 +42,8 @@ struct RunCommand: ParsableCommand {
       At the end (also after Ctrl-C; not for --point, whose Slurm report job does it) the \
       experiment's notebook is written, as `harness report results/<experiment>` writes it: \
       NOTEBOOKS/<experiment>.md and its figures in NOTEBOOKS/<experiment>/ (--notebooks, \
-      default notebooks-md). A report that cannot be written is a warning; the results stay \
-      as they are.
+      default $TEXTURE_NETS_NOTEBOOKS, else notebooks-md). A report that cannot be written is \
+      a warning; the results stay as they are.
 
       A rerun skips finished points and stages and resumes an interrupted training or Gatys \
       run from its checkpoint; Ctrl-C stops cleanly (exit 130). A point folder whose \
@@ -80,8 +82,10 @@ struct RunCommand: ParsableCommand {
   @Flag(help: "No training progress bar (the stage lines stay).")
   var quiet = false
 
-  @Option(help: "The notebook folder the report goes to (relative to the current folder).")
-  var notebooks = "notebooks-md"
+  @Option(
+    help:
+      "The notebook folder the report goes to (default: $TEXTURE_NETS_NOTEBOOKS if set, else notebooks-md in the current folder).")
+  var notebooks: String?
 
   @Option(help: "Where the points run: local (here, one after another) or slurm (a job array).")
   var backend: RunBackend = .local
@@ -163,7 +167,7 @@ struct RunCommand: ParsableCommand {
   func writeReport(of root: URL) {
     do {
       let folder = try ResultsFolder(url: root, experimentFile: file)
-      let outcome = try ExperimentReport.write(folder, notebooks: URL(fileURLWithPath: notebooks))
+      let outcome = try ExperimentReport.write(folder, notebooks: notebooksFolder(notebooks))
       for warning in outcome.warnings { printError("warning: report: \(warning)") }
       print("report: \(outcome.markdown.path)")
     } catch {

@@ -62,6 +62,8 @@ import _TestSupport
       process = Process()
       process.executableURL = executable
       process.arguments = arguments
+      process.environment = ProcessInfo.processInfo.environment.merging(
+        HarnessProcess.childEnvironment()) { $1 }
       process.standardError = handle
       process.standardOutput = handle
       try process.run()

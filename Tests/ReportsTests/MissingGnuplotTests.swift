@@ -54,7 +54,8 @@ import _TestSupport
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let output = try HarnessProcess.run(
       ["report", run.results.path, "--experiment", run.experimentFile],
-      environment: ["TEXTURE_NETS_GNUPLOT": "/nonexistent"], directory: directory)
+      environment: ["TEXTURE_NETS_GNUPLOT": "/nonexistent", "TEXTURE_NETS_NOTEBOOKS": ""],
+      directory: directory)
     #expect(output.status == 0, "\(output.standardError)")
     #expect(
       output.standardError.contains(
@@ -63,6 +64,20 @@ import _TestSupport
     let markdown = directory.appendingPathComponent("notebooks-md/tiny.md")
     #expect(FileManager.default.fileExists(atPath: markdown.path))
     #expect(imageLinks(try String(contentsOf: markdown, encoding: .utf8)).isEmpty)
+  }
+
+  @Test func theNotebooksVariableIsTheDefaultFolder() throws {
+    let run = try TinyExperimentRun.shared()
+    let directory = run.freshNotebooks("variable")
+    let chosen = run.freshNotebooks("chosen")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let output = try HarnessProcess.run(
+      ["report", run.results.path, "--experiment", run.experimentFile],
+      environment: ["TEXTURE_NETS_GNUPLOT": "/nonexistent", "TEXTURE_NETS_NOTEBOOKS": chosen.path],
+      directory: directory)
+    #expect(output.status == 0, "\(output.standardError)")
+    #expect(FileManager.default.fileExists(atPath: chosen.appendingPathComponent("tiny.md").path))
+    #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("notebooks-md").path))
   }
 
   @Test func harnessReportOfAFolderWithoutPointsIsOneError() throws {
