@@ -1,4 +1,5 @@
 @preconcurrency import CHDF5
+import Foundation
 import TensorCore
 
 /// The layout of a stored dataset, as `harness inspect` prints it.
@@ -78,7 +79,8 @@ public final class HDF5Dataset: HDF5Object {
   /// The values converted by HDF5 to `Scalar` (e.g. float64 goldens read as `Double`, int32
   /// indices as `Int64`); throws `unsupportedType` for strings and other non-numbers.
   public func read<Scalar: HDF5Scalar>(as type: Scalar.Type) throws -> ShapedArray<Scalar> {
-    let shape = try requireNumeric(readingAs: "\(Scalar.elementType)")
+    let shape = try requireNumeric(
+      readingAs: "\(Scalar.elementType)", bytesPerElement: MemoryLayout<Scalar>.stride)
     let values = try [Scalar](unsafeUninitializedCapacity: shape.count) { buffer, initialized in
       try readAll(
         into: UnsafeMutableRawPointer(buffer.baseAddress), count: shape.count,
@@ -91,7 +93,7 @@ public final class HDF5Dataset: HDF5Object {
   /// The values as a float32 tensor of the dataset's shape (`[N, C, H, W]` for activations),
   /// converted from float64 or integers by HDF5 where needed.
   public func readTensor() throws -> Tensor {
-    let shape = try requireNumeric(readingAs: "float32")
+    let shape = try requireNumeric(readingAs: "float32", bytesPerElement: 4)
     var tensor = Tensor(uninitialized: shape)
     try tensor.withUnsafeMutableBufferPointer { buffer in
       try readAll(
@@ -101,12 +103,24 @@ public final class HDF5Dataset: HDF5Object {
     return tensor
   }
 
-  /// The shape, after checking the element type converts to numbers.
-  private func requireNumeric(readingAs expected: String) throws -> Shape {
+  /// The shape, after checking the element type converts to numbers and that the values, at
+  /// `bytesPerElement` each, fit this machine's physical memory (a damaged file's shape must
+  /// be one clear error, not an allocation that kills the process).
+  private func requireNumeric(readingAs expected: String, bytesPerElement: Int) throws -> Shape {
     let info = try info()
     guard info.elementType.isNumeric else {
       throw StoreError.unsupportedType(
         file: file.path, path: path, found: "\(info.elementType)", expected: expected)
+    }
+    let (bytes, overflow) = info.shape.count.multipliedReportingOverflow(by: bytesPerElement)
+    let memory = ProcessInfo.processInfo.physicalMemory
+    if overflow || UInt64(bytes) > memory {
+      let gibibytes = { (value: Double) in String(format: "%.3g GiB", value / 1_073_741_824) }
+      throw StoreError.tooLarge(
+        file: file.path, path: path,
+        detail:
+          "shape \(info.shape.dimensions) (\(gibibytes(Double(info.shape.count) * Double(bytesPerElement))) as \(expected)), more than this machine's \(gibibytes(Double(memory))) of memory"
+      )
     }
     return info.shape
   }

@@ -79,5 +79,15 @@ func dimensions(ofSpace space: hid_t, at location: HDF5Location) throws -> Shape
   try hdf5Check("reading the dimensions", at: location) {
     H5Sget_simple_extent_dims(space, &dims, nil)
   }
+  var count = 1
+  for dimension in dims {
+    let (product, overflow) = count.multipliedReportingOverflow(by: Int(clamping: dimension))
+    guard dimension <= UInt64(Int.max), !overflow else {
+      throw StoreError.tooLarge(
+        file: location.file, path: location.path,
+        detail: "dimensions \(dims), whose element count does not fit a 64-bit integer")
+    }
+    count = product
+  }
   return Shape(dims.map { Int($0) })
 }

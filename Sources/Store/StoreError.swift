@@ -23,6 +23,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
   case verificationFailed(file: String, group: String, problems: [WeightProblem])
   /// A file-system step (temporary file, fsync, rename, remove) failed with `reason`.
   case fileSystem(file: String, operation: String, reason: String)
+  /// A dataset declares more values than could ever be read here (a damaged file, or one not
+  /// made for the harness): what it declares.
+  case tooLarge(file: String, path: String, detail: String)
 
   /// `file: path: message`, e.g.
   /// `run.h5: /weights/conv1_1/weight: expected a dataset, found a group`.
@@ -51,6 +54,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
       return "\(file): \(group): the stored tensors do not match the model (\(count)):\n\(lines)"
     case .fileSystem(let file, let operation, let reason):
       return "\(file): could not \(operation): \(reason)"
+    case .tooLarge(let file, let path, let detail):
+      return "\(file): \(path): declares \(detail); the file is damaged or not a harness store"
     }
   }
 }
