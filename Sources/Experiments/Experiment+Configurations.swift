@@ -19,21 +19,22 @@ extension Experiment {
   }
 
   /// The Gatys baseline's configuration of this point with `optimizer`: the same objective, the
-  /// same exemplars (and the evaluation content in style mode), at `gatys.size`, stopping at
-  /// `stopAtLoss` (the generator's mean sample loss) or after `gatys.iterations`.
+  /// same exemplars (and the evaluation content in style mode), at `size` (default
+  /// `gatys.size`), stopping at `stopAtLoss` (the generator's mean sample loss at that size) or
+  /// after `gatys.iterations`.
   ///
   /// - Note: The terms' `normalizeGradients` (texture_nets v1's per-layer gradient L1
   ///   normalisation, a training device of the generator) is off for Gatys: the loss is the same
   ///   function, but L-BFGS needs the true gradient of the loss it minimises (neural-style's
   ///   default, `-normalize_gradients` off).
-  public func gatysConfiguration(optimizer: OptimizerConfiguration, stopAtLoss: Double?)
-    -> GatysConfiguration
-  {
+  public func gatysConfiguration(
+    optimizer: OptimizerConfiguration, stopAtLoss: Double?, size: Int? = nil
+  ) -> GatysConfiguration {
     var featureTerms = objective.featureTerms
     for index in featureTerms.indices { featureTerms[index].normalizeGradients = false }
     return GatysConfiguration(
       styles: task.styles, styleBlendWeights: blendWeights, content: task.evaluationContent,
-      initialization: gatys.initialization, size: gatys.size, styleScale: task.styleScale,
+      initialization: gatys.initialization, size: size ?? gatys.size, styleScale: task.styleScale,
       featureTerms: featureTerms, imageTerms: objective.imageTerms,
       padding: objective.padding, pooling: objective.pooling, iterations: gatys.iterations,
       optimizer: optimizer, originalColors: gatys.originalColors, seed: seed,
@@ -142,6 +143,12 @@ extension Experiment {
     if !evaluation.sizes.contains(gatys.size) {
       problems.append(
         "gatys.size: \(gatys.size) is not one of evaluation.sizes \(evaluation.sizes) (the baseline stops at the generator's mean sample loss at its size)"
+      )
+    }
+    for (index, side) in (gatys.additionalSizes ?? []).enumerated()
+    where !evaluation.sizes.contains(side) {
+      problems.append(
+        "gatys.additionalSizes[\(index)]: \(side) is not one of evaluation.sizes \(evaluation.sizes) (the baseline stops at the generator's mean sample loss at its size)"
       )
     }
     if gatys.originalColors && generator.mode == .texture {

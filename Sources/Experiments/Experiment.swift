@@ -158,15 +158,21 @@ public struct EvaluationSettings: Codable, Equatable, Sendable {
 }
 
 /// The Gatys et al. baseline on the experiment's objective: from `initialization`, at `size`
-/// (one of the evaluation sizes), with each optimiser in `optimizers`, until the loss reaches the
-/// generator's mean sample loss at that size or `iterations` run out.
+/// (one of the evaluation sizes) and at each of `additionalSizes`, with each optimiser in
+/// `optimizers`, until the loss reaches the generator's mean sample loss at that size or
+/// `iterations` run out.
 public struct GatysSettings: Codable, Equatable, Sendable {
   /// The optimisers to run, one Gatys run each (L-BFGS, and Adam if asked).
   public var optimizers: [OptimizerConfiguration]
   /// The iteration cap of each run.
   public var iterations: Int
-  /// The output side in pixels (must be one of `evaluation.sizes`).
+  /// The output side in pixels (must be one of `evaluation.sizes`): the comparison the summary
+  /// table, the sweep figures and the break-even count use.
   public var size: Int
+  /// More sides Gatys also runs at, each one of `evaluation.sizes` (the reproduction's 512²
+  /// row); each gets its own comparison in `summary.json`. Absent (nil, not written to JSON, so
+  /// point folders made before the field existed stay valid) or empty: `size` only.
+  public var additionalSizes: [Int]?
   /// How the image starts (texture synthesis: noise).
   public var initialization: GatysInitialization
   /// Keep the content's colours (style mode only).
@@ -181,16 +187,33 @@ public struct GatysSettings: Codable, Equatable, Sendable {
   /// Settings with every field given.
   public init(
     optimizers: [OptimizerConfiguration], iterations: Int, size: Int,
-    initialization: GatysInitialization, originalColors: Bool = false, printEvery: Int = 10,
-    saveEvery: Int = 0, checkpointEvery: Int = 100
+    additionalSizes: [Int]? = nil, initialization: GatysInitialization,
+    originalColors: Bool = false, printEvery: Int = 10, saveEvery: Int = 0,
+    checkpointEvery: Int = 100
   ) {
     self.optimizers = optimizers
     self.iterations = iterations
     self.size = size
+    self.additionalSizes = additionalSizes
     self.initialization = initialization
     self.originalColors = originalColors
     self.printEvery = printEvery
     self.saveEvery = saveEvery
     self.checkpointEvery = checkpointEvery
+  }
+}
+
+extension GatysSettings {
+  /// The folder of the Gatys run of `optimizer` (`lbfgs`) at `side`, relative to its point
+  /// folder: `gatys/<optimizer>` at `size`, `gatys/<optimizer>-<side>` at each additional size.
+  public func runFolder(optimizer: String, size side: Int) -> String {
+    side == size ? "gatys/\(optimizer)" : "gatys/\(optimizer)-\(side)"
+  }
+
+  /// Every side Gatys runs at: `size`, then `additionalSizes` in their order (duplicates dropped).
+  public var sizes: [Int] {
+    var result = [size]
+    for side in additionalSizes ?? [] where !result.contains(side) { result.append(side) }
+    return result
   }
 }

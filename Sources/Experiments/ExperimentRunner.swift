@@ -20,14 +20,16 @@ import Training
 ///                                      sample loss at gatys.size)
 ///     <root>/<point>/gatys/<optimizer>/  a fresh `harness gatys` run (store.h5: loss against
 ///                                      wall time, summary; final.png)
+///     <root>/<point>/gatys/<optimizer>-S.json, <optimizer>-S/  the same at each side S of
+///                                      gatys.additionalSizes (to the mean sample loss at S)
 ///     <root>/<point>/summary.json      `PointSummary`
 ///     <root>/<point>/failed.json       `PointFailure`, when the point failed (the others still run)
 ///     <root>/slurm/                    with `--backend slurm`: the batch scripts, task logs and
 ///                                      submissions (`SlurmBackend`)
 ///
 /// In order: train, evaluate (every size), time the generator (every size), run Gatys (every
-/// optimiser). Each stage that finished is skipped on a rerun; an interrupted training or Gatys
-/// run resumes from its checkpoint. A point folder whose `point.json` differs from the point's
+/// Gatys size, every optimiser). Each stage that finished is skipped on a rerun; an interrupted
+/// training or Gatys run resumes from its checkpoint. A point folder whose `point.json` differs from the point's
 /// resolved experiment is refused, never overwritten. Each point is written under its lock,
 /// `<root>/<point>.lock` (`FolderLock`): a point another process holds is skipped until the
 /// others are done, then waited for (see `ExperimentRunner+Locks.swift`).

@@ -37,24 +37,26 @@ struct PointStages {
           size: size, sampleLosses: losses, secondsPerSample: timing.secondsPerSample,
           samplePeakResidentMiB: timing.peakResidentMiB))
     }
-    guard let atGatysSize = evaluations.first(where: { $0.size == experiment.gatys.size }) else {
-      throw ExperimentRunError.badOutput(
-        folder.path, reason: "no evaluation at gatys.size \(experiment.gatys.size)")
-    }
     var comparisons: [GatysComparison] = []
-    for optimizer in experiment.gatys.optimizers {
-      guard !runner.isInterrupted(),
-        let gatys = try runGatys(folder, optimizer: optimizer, target: atGatysSize.lossMean)
-      else { return nil }
-      let reached = gatys.reachedLossAfterSeconds != nil
-      comparisons.append(
-        GatysComparison(
-          optimizer: optimizer.kind.rawValue, size: experiment.gatys.size,
-          targetLoss: atGatysSize.lossMean,
-          reachedLoss: reached, iterations: gatys.reachedLossAtIteration ?? gatys.iterations,
-          seconds: gatys.reachedLossAfterSeconds ?? gatys.seconds, finalLoss: gatys.finalLoss,
-          peakResidentMiB: gatys.peakResidentMiB, generator: atGatysSize,
-          trainingSeconds: training.seconds))
+    for side in experiment.gatys.sizes {
+      guard let atSide = evaluations.first(where: { $0.size == side }) else {
+        throw ExperimentRunError.badOutput(
+          folder.path, reason: "no evaluation at the Gatys size \(side)")
+      }
+      for optimizer in experiment.gatys.optimizers {
+        guard !runner.isInterrupted(),
+          let gatys = try runGatys(
+            folder, optimizer: optimizer, size: side, target: atSide.lossMean)
+        else { return nil }
+        comparisons.append(
+          GatysComparison(
+            optimizer: optimizer.kind.rawValue, size: side, targetLoss: atSide.lossMean,
+            reachedLoss: gatys.reachedLossAfterSeconds != nil,
+            iterations: gatys.reachedLossAtIteration ?? gatys.iterations,
+            seconds: gatys.reachedLossAfterSeconds ?? gatys.seconds, finalLoss: gatys.finalLoss,
+            peakResidentMiB: gatys.peakResidentMiB, generator: atSide,
+            trainingSeconds: training.seconds))
+      }
     }
     let summary = PointSummary(
       point: point.name, values: point.values.map { SweptValue(key: $0.key, value: $0.value.text) },
@@ -205,32 +207,34 @@ struct PointStages {
     return (median, measurement.peakResidentMiB)
   }
 
-  /// A fresh `harness gatys` on the point's objective until `target` (or resumed, or read back);
-  /// nil when interrupted.
-  func runGatys(_ folder: RunFolder, optimizer: OptimizerConfiguration, target: Double) throws
-    -> GatysSummary?
-  {
-    let name = "gatys/\(optimizer.kind.rawValue)"
+  /// A fresh `harness gatys` on the point's objective at `size` until `target` (or resumed, or
+  /// read back); nil when interrupted. Its folder is `gatys/<optimizer>` at `gatys.size` and
+  /// `gatys/<optimizer>-<size>` at each of `gatys.additionalSizes`.
+  func runGatys(
+    _ folder: RunFolder, optimizer: OptimizerConfiguration, size: Int, target: Double
+  ) throws -> GatysSummary? {
+    let name = experiment.gatys.runFolder(optimizer: optimizer.kind.rawValue, size: size)
     let out = folder.url(of: name)
     let store = folder.path(of: "\(name)/store.h5")
     if let summary = Self.gatysSummary(store), summary.stopReason != .interrupted { return summary }
     let log = folder.url(of: "\(name).log")
     var arguments: [String]
     if FileManager.default.fileExists(atPath: folder.path(of: "\(name)/checkpoint.h5")) {
-      say("Gatys (\(optimizer.optimizerName)): resuming from the checkpoint")
+      say("Gatys (\(optimizer.optimizerName), \(size)²): resuming from the checkpoint")
       arguments = ["gatys", "--resume", out.path, "--quiet"]
     } else {
       if FileManager.default.fileExists(atPath: out.path) {
         try FileManager.default.moveItem(
           at: out, to: folder.url(of: "\(name).incomplete-\(Int(Date().timeIntervalSince1970))"))
       }
-      let configuration = experiment.gatysConfiguration(optimizer: optimizer, stopAtLoss: target)
+      let configuration = experiment.gatysConfiguration(
+        optimizer: optimizer, stopAtLoss: target, size: size)
       _ = try folder.preparingParent(of: "\(name).json")
       try folder.writeJSON(configuration, to: "\(name).json")
       say(
         String(
-          format: "Gatys (%@) to the generator's mean sample loss %.6g, at most %d iterations",
-          optimizer.optimizerName, target, configuration.iterations))
+          format: "Gatys (%@, %d²) to the generator's mean sample loss %.6g, at most %d iterations",
+          optimizer.optimizerName, size, target, configuration.iterations))
       arguments = [
         "gatys", "--configuration", folder.path(of: "\(name).json"), "--out", out.path, "--quiet",
       ]

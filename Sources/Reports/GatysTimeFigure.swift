@@ -7,16 +7,45 @@ import Experiments
 /// `gatys/<optimizer>/store.h5` (`wall_seconds`, `total`; row 0, the starting image at time 0,
 /// cannot sit on a log axis and is left out).
 enum GatysTimeFigure {
-  /// The figure of `summary`'s point, named `gatys-<point>` (or `name`), with `runs` the Gatys
-  /// tables by optimiser.
+  /// One figure per Gatys size of `point` (`summary.gatys`' sizes in order), named `name` at the
+  /// first and `name-<size>` at the others, from each run's store; a store that cannot be read
+  /// leaves its curve out with a warning.
+  static func figures(
+    point: PointResults, summary: PointSummary, name: String, warnings: inout [String]
+  ) -> [Figure] {
+    var sizes: [Int] = []
+    for comparison in summary.gatys where !sizes.contains(comparison.size) {
+      sizes.append(comparison.size)
+    }
+    var figures: [Figure] = []
+    for (index, size) in sizes.enumerated() {
+      var runs: [(optimizer: String, table: StoredTable)] = []
+      for comparison in summary.gatys where comparison.size == size {
+        let store = point.gatysStore(comparison)
+        do {
+          runs.append((comparison.optimizer, try StoredTable(file: store.path)))
+        } catch {
+          warnings.append("\(store.path): the Gatys curve is left out: \(error)")
+        }
+      }
+      let figureName = index == 0 ? name : "\(name)-\(size)"
+      if let figure = figure(summary: summary, size: size, runs: runs, name: figureName) {
+        figures.append(figure)
+      }
+    }
+    return figures
+  }
+
+  /// The figure of `summary`'s point at `size`, named `name`, with `runs` the Gatys tables of
+  /// that size by optimiser; nil when there is nothing to draw.
   static func figure(
-    summary: PointSummary, runs: [(optimizer: String, table: StoredTable)], name: String? = nil
+    summary: PointSummary, size: Int, runs: [(optimizer: String, table: StoredTable)],
+    name: String
   ) -> Figure? {
-    guard let comparison = summary.gatys.first,
-      let generator = summary.evaluations.first(where: { $0.size == comparison.size }),
+    guard let comparison = summary.gatys.first(where: { $0.size == size }),
+      let generator = summary.evaluations.first(where: { $0.size == size }),
       !runs.isEmpty
     else { return nil }
-    let name = name ?? "gatys-\(summary.point)"
     var data = "# \(summary.point): Gatys loss against wall time at \(comparison.size)²\n"
     var plots: [String] = []
     var longest = generator.secondsPerSample
@@ -81,7 +110,7 @@ enum GatysTimeFigure {
     return Figure(
       name: name, data: .table(data), script: script,
       caption: caption(summary: summary, comparison: comparison, generator: generator),
-      title: "Gatys loss against time, \(summary.point)")
+      title: "Gatys loss against time, \(summary.point), \(size)²")
   }
 
   /// `Gatys (lbfgs) needed 1.24 s (9 iterations) to reach the generator's mean sample loss

@@ -33,11 +33,26 @@ public struct PointResults: Sendable {
   /// The training store (`training/store.h5`: `/metrics/iterations`).
   public var trainingStore: URL { file("training/store.h5") }
 
-  /// The Gatys run of `optimizer` (`lbfgs`, `adam`): its store and its final image.
-  public func gatysStore(_ optimizer: String) -> URL { file("gatys/\(optimizer)/store.h5") }
+  /// The folder of the Gatys run of `comparison` (its optimiser and size), as the runner named
+  /// it (`GatysSettings.runFolder`; without a readable point.json, `gatys/<optimizer>`).
+  public func gatysFolder(_ comparison: GatysComparison) -> URL {
+    gatysFolder(comparison.optimizer, size: comparison.size)
+  }
 
-  /// The Gatys result of `optimizer` (the image when it reached the loss, or its last).
-  public func gatysImage(_ optimizer: String) -> URL { file("gatys/\(optimizer)/final.png") }
+  /// The folder of the Gatys run of `optimizer` (`lbfgs`, `adam`) at `size`.
+  public func gatysFolder(_ optimizer: String, size: Int) -> URL {
+    file(experiment?.gatys.runFolder(optimizer: optimizer, size: size) ?? "gatys/\(optimizer)")
+  }
+
+  /// The store of a Gatys run (`store.h5`: loss against wall time).
+  public func gatysStore(_ comparison: GatysComparison) -> URL {
+    gatysFolder(comparison).appendingPathComponent("store.h5")
+  }
+
+  /// The Gatys result of a run (the image when it reached the loss, or its last).
+  public func gatysImage(_ comparison: GatysComparison) -> URL {
+    gatysFolder(comparison).appendingPathComponent("final.png")
+  }
 
   /// The evaluation samples at `size`, in order (`evaluation/size-S/sample-NNNN.png`).
   public func samples(size: Int) -> [URL] {
@@ -67,9 +82,13 @@ public struct PointResults: Sendable {
         atPath: file("evaluation/size-\(size)/scores.json").path)
       parts.append(scored ? "evaluated at \(size)" : "not evaluated at \(size)")
     }
-    for optimizer in experiment.gatys.optimizers.map(\.kind.rawValue) {
-      let done = FileManager.default.fileExists(atPath: gatysImage(optimizer).path)
-      parts.append("Gatys \(optimizer) \(done ? "run" : "not finished")")
+    for size in experiment.gatys.sizes {
+      for optimizer in experiment.gatys.optimizers.map(\.kind.rawValue) {
+        let image = gatysFolder(optimizer, size: size).appendingPathComponent("final.png")
+        let done = FileManager.default.fileExists(atPath: image.path)
+        let at = experiment.gatys.sizes.count > 1 ? " at \(size)" : ""
+        parts.append("Gatys \(optimizer)\(at) \(done ? "run" : "not finished")")
+      }
     }
     return parts.joined(separator: ", ")
   }

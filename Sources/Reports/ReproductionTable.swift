@@ -18,8 +18,9 @@ enum ReproductionTable {
     }
     func gatys(_ size: Int) -> GatysComparison? { summary.gatys.first { $0.size == size } }
     func perSize(_ cell: (Int) -> String) -> [String] { sizes.map(cell) }
-    let notRun: (Int) -> String = { _ in "not run (Gatys runs at gatys.size only)" }
-    let gatysSize = summary.gatys.first?.size
+    let notRun: (Int) -> String = { "not run (add \($0) to gatys.additionalSizes)" }
+    var gatysSizes: [Int] = []
+    for run in summary.gatys where !gatysSizes.contains(run.size) { gatysSizes.append(run.size) }
     let referenceGatysSeconds: Double? = {
       guard let iterations = gatys(256)?.iterations,
         let perIteration = reference?.gatysIterationSeconds256
@@ -118,7 +119,7 @@ enum ReproductionTable {
     var text = "## The claims side by side\n\n"
     text += MarkdownTable(header: header, rows: rows).text + "\n"
     text +=
-      "Harness figures are this run's (`\(point.name)/summary.json`): the generator timed at batch 1 in a fresh `harness generate` process (median after a warm-up), its memory that process's peak RSS; Gatys from U[0, 1) noise with L-BFGS until its loss fell below the generator's mean sample loss\(gatysSize.map { " at \($0)²" } ?? ""), in its own process. `>` marks a lower bound (Gatys stopped at its iteration cap first).\n\n"
+      "Harness figures are this run's (`\(point.name)/summary.json`): the generator timed at batch 1 in a fresh `harness generate` process (median after a warm-up), its memory that process's peak RSS; Gatys from U[0, 1) noise with L-BFGS until its loss fell below the generator's mean sample loss at the same size (\(gatysSizes.map { "\($0)²" }.joined(separator: ", "))), in its own process. `>` marks a lower bound (Gatys stopped at its iteration cap first).\n\n"
     if let reference {
       text +=
         "PyTorch figures: `\(reference.path)` (\(reference.software); `../shared/reference/bench_torch.py` on this machine type, another session), random-weight `TextureNet(K=5)` and the same VGG-19 loss. PyTorch's Gatys time to this loss is an estimate, the harness's iteration count times PyTorch's measured seconds per L-BFGS iteration (both make one loss and gradient evaluation per iteration, and their loss curves agree within a few per cent, `notebooks-md/benchmarks.md`)\(reference.gatysIterationSeconds512.map { String(format: "; at 512² PyTorch takes %.2f s per L-BFGS iteration", $0) } ?? "")\(reference.gatysPeakMiB512.map { String(format: " and peaks at %.0f MiB", $0) } ?? ""). MB in its file are MiB (VmHWM kB / 1024).\n"

@@ -30,9 +30,11 @@ enum SweepFigures {
     func evaluation(_ summary: PointSummary, _ size: Int) -> SizeEvaluation? {
       summary.evaluations.first { $0.size == size }
     }
-    let optimizers = summaries[0].gatys.map(\.optimizer)
+    // The Gatys figures are at gatys.size, the first comparisons' size.
+    let gatysSize = summaries[0].gatys.first?.size
+    let optimizers = summaries[0].gatys.filter { $0.size == gatysSize }.map(\.optimizer)
     func gatys(_ summary: PointSummary, _ optimizer: String) -> GatysComparison? {
-      summary.gatys.first { $0.optimizer == optimizer }
+      summary.gatys.first { $0.optimizer == optimizer && $0.size == gatysSize }
     }
     var figures: [Figure] = []
     figures.append(

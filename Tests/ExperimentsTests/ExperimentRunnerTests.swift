@@ -102,7 +102,7 @@ import _TestSupport
       let reloaded = try ExperimentFile.load(folder.appendingPathComponent("point.json").path)
       #expect(try #require(reloaded.points.first).experiment == point.experiment)
     }
-    #expect(log.lines.contains { $0.hasPrefix("[2/2 levels=2] Gatys (L-BFGS)") })
+    #expect(log.lines.contains { $0.hasPrefix("[2/2 levels=2] Gatys (L-BFGS, 32²)") })
     // A rerun does nothing new.
     let (again, againLog) = try Self.runner(file, root: root)
     #expect(try again.run().summaries == outcome.summaries)
@@ -151,6 +151,67 @@ import _TestSupport
       resumed.evaluations.map(\.sampleLosses)
         == outcome.summaries[1].evaluations.map(\.sampleLosses))
   }
+}
+
+/// `gatys.additionalSizes`: Gatys also runs at another evaluation size, to the generator's mean
+/// sample loss at that size, in its own folder, with its own comparison in the summary.
+@Test func gatysRunsAtEachAdditionalSizeToThatSizesLoss() throws {
+  let files = try ExperimentRunnerTests.files()
+  let text = #"""
+    {"extends": "paper", "notes": "additional Gatys sizes", "seed": 5,
+     "task": {"styles": ["\#(files.argument("style"))"]},
+     "generator": {"levels": 1},
+     "objective": {"style": {"layers": ["relu1_1"]}, "weights": "\#(files.weights)"},
+     "training": {"size": 32, "batchSize": 2, "iterations": 2, "printEvery": 1,
+                  "sampleEvery": 0, "sampleCount": 1, "checkpointEvery": 0},
+     "evaluation": {"sampleCount": 2, "sizes": [32, 16], "timingRuns": 2},
+     "gatys": {"size": 32, "additionalSizes": [16, 32], "iterations": 3, "printEvery": 1,
+               "checkpointEvery": 0}}
+    """#
+  let file = try ExperimentFile.load(try files.directory.writeText(text, to: "sizes.json"))
+  #expect(file.points.map(\.experiment.gatys.sizes) == [[32, 16]])
+  let root = files.directory.url.appendingPathComponent("results")
+  let (runner, log) = try ExperimentRunnerTests.runner(file, root: root)
+  let summary = try #require(try runner.run().summaries.first)
+  #expect(summary.gatys.map(\.size) == [32, 16])
+  let folder = root.appendingPathComponent("base")
+  for comparison in summary.gatys {
+    let evaluation = try #require(summary.evaluations.first { $0.size == comparison.size })
+    #expect(comparison.targetLoss == evaluation.lossMean)
+    let name = comparison.size == 32 ? "gatys/lbfgs" : "gatys/lbfgs-16"
+    struct Written: Decodable {
+      var size: Int
+      var stopAtLoss: Double
+    }
+    let configuration = try JSONDecoder().decode(
+      Written.self, from: Data(contentsOf: folder.appendingPathComponent("\(name).json")))
+    #expect(configuration.size == comparison.size)
+    #expect(configuration.stopAtLoss == evaluation.lossMean)
+    let store = try HDF5File.open(folder.appendingPathComponent("\(name)/store.h5").path)
+    let image = try store.root.readTensor("result/image")
+    try store.close()
+    #expect(image.shape == [1, 3, comparison.size, comparison.size])
+  }
+  #expect(log.lines.contains { $0.hasPrefix("[1/1 base] Gatys (L-BFGS, 16²)") })
+}
+
+/// An experiment without `gatys.additionalSizes` writes no such key, so point folders made
+/// before the field existed still match their point; a size outside `evaluation.sizes` is
+/// refused, naming the element.
+@Test func additionalGatysSizesAreOptionalAndChecked() throws {
+  let preset = try JSONSerialization.jsonObject(
+    with: JSONEncoder().encode(Preset.paper.experiment)) as? [String: Any]
+  let gatys = try #require(preset?["gatys"] as? [String: Any])
+  #expect(gatys["size"] as? Int == 256 && gatys["additionalSizes"] == nil)
+  let directory = try TemporaryDirectory()
+  let path = try directory.writeText(
+    #"{"extends": "paper", "evaluation": {"sizes": [256, 512]}, "gatys": {"additionalSizes": [512, 384]}}"#,
+    to: "bad.json")
+  let error = #expect(throws: ExperimentError.self) { try ExperimentFile.load(path) }
+  #expect(
+    error?.description.contains(
+      "bad.json: gatys.additionalSizes[1]: 384 is not one of evaluation.sizes [256, 512]") == true,
+    "\(String(describing: error))")
 }
 
 /// The experiment's ETA: points run in this session only, less the time spent in the current one.

@@ -101,7 +101,7 @@ import _TestSupport
     let lines = text.split(separator: "\n").map(String.init)
     #expect(
       lines.contains(
-        "| Gatys time to the generator's mean sample loss | ~10 s | 12 s (40 lbfgs iterations) | not run (Gatys runs at gatys.size only) | ≈ 20 s (estimate: the harness's iterations × `gatys_lbfgs_iter_256`) |"
+        "| Gatys time to the generator's mean sample loss | ~10 s | 12 s (40 lbfgs iterations) | not run (add 512 to gatys.additionalSizes) | ≈ 20 s (estimate: the harness's iterations × `gatys_lbfgs_iter_256`) |"
       ))
     #expect(
       lines.contains("| speed ratio (Gatys / generator) | ~500x | 120x | - | ≈ 400x (estimate) |"))
@@ -113,6 +113,27 @@ import _TestSupport
       lines.contains(
         "| generator time per sample (batch 1) | ~20 ms | 100 ms | 400 ms | 50 ms (`gen_fwd_K5_b1_256`) |"
       ))
+    // With gatys.additionalSizes [512], the 512² column has its own Gatys run and ratios.
+    var both = summary
+    both.gatys.append(
+      GatysComparison(
+        optimizer: "lbfgs", size: 512, targetLoss: 2e-3, reachedLoss: true, iterations: 30,
+        seconds: 80, finalLoss: 1.9e-3, peakResidentMiB: 900, generator: generator512,
+        trainingSeconds: 1000))
+    let bothLines = ReproductionTable.markdown(
+      summary: both, point: PointResults(folder: URL(fileURLWithPath: "/nonexistent/base")),
+      reference: reference
+    ).split(separator: "\n").map(String.init)
+    #expect(
+      bothLines.contains {
+        $0.hasPrefix(
+          "| Gatys time to the generator's mean sample loss | ~10 s | 12 s (40 lbfgs iterations) | 80 s (30 lbfgs iterations) |"
+        )
+      })
+    #expect(
+      bothLines.contains("| speed ratio (Gatys / generator) | ~500x | 120x | 200x | ≈ 400x (estimate) |"))
+    #expect(bothLines.contains("| memory ratio (Gatys / generator) | ~6.5x | 5.0x | 3.0x | 2.0x |"))
+    #expect(bothLines.contains { $0.contains("at the same size (256², 512²)") })
     // Gatys stopped at its cap: its time, and the reference's estimate, are lower bounds.
     var capped = summary
     capped.gatys[0].reachedLoss = false
