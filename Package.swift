@@ -128,7 +128,7 @@ let package = Package(
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "harness", "_TestSupport"]),
     .testTarget(
       name: "ReportsTests", dependencies: ["Reports", "Experiments", "Store", "harness", "_TestSupport"]),
-    .testTarget(name: "HarnessTests", dependencies: ["harness", "FuzzTargets", "_TestSupport"]),
+    .testTarget(name: "HarnessTests", dependencies: ["harness", "FuzzTargets", "Runs", "_TestSupport"]),
     // Sweeps through a real Slurm cluster (Scripts/slurm-local start); skipped without one.
     .testTarget(
       name: "SlurmTests", dependencies: ["Experiments", "Store", "harness", "_TestSupport"]),

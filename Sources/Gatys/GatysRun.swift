@@ -76,6 +76,8 @@ public final class GatysRun {
   public let outputDirectory: URL
   /// The run folder, once `run()` has created it (or `resume` opened it).
   private var folder: RunFolder?
+  /// The folder's write lock (`RunFolder.lockForWriting`), held while the run writes it.
+  private var lock: FolderLock?
   /// Where the result came from.
   public private(set) var provenance: Provenance
   /// Show a progress bar on standard error.
@@ -141,6 +143,7 @@ public final class GatysRun {
   @discardableResult
   public func run() throws -> GatysSummary {
     let folder = try RunFolder.create(at: outputDirectory)
+    lock = try folder.lockForWriting()
     self.folder = folder
     try folder.writeJSON(configuration, to: "configuration.json")
     try folder.writeJSON(provenance, to: "provenance.json")
@@ -190,6 +193,7 @@ public final class GatysRun {
       guard case .missingFile(_, let name) = error else { throw error }
       throw GatysError.cannotResume(path, reason: "no \(name) (a run directory of harness gatys has one)")
     }
+    let lock = try folder.lockForWriting()
     var configuration: GatysConfiguration
     var provenance: Provenance
     do {
@@ -226,6 +230,7 @@ public final class GatysRun {
       configuration: configuration, inputs: inputs, network: try configuration.loadNetwork(weights: weights),
       outputDirectory: directory, provenance: provenance)
     run.folder = folder
+    run.lock = lock
     run.showsProgress = showsProgress
     customize(run)
     run.context = LossContext(random: stream)

@@ -64,6 +64,29 @@ public struct RunFolder: Sendable {
     return folder
   }
 
+  /// The lock file a run holds while it writes its folder (see `lockForWriting`).
+  public static let lockFileName = "run.lock"
+
+  /// Takes the folder's write lock, `run.lock` in it (a `FolderLock`: freed by the kernel when
+  /// the holder dies, SIGKILL included), so that two processes never write one run folder (two
+  /// `harness train --resume DIR` at once). Hold the returned lock until the run ends.
+  ///
+  /// - Throws: `RunFolderError.inUse` naming the holder when another process has it,
+  ///   `.cannotLock` when the lock file cannot be used.
+  public func lockForWriting() throws(RunFolderError) -> FolderLock {
+    let lockPath = path(of: Self.lockFileName)
+    let attempt: FolderLock.Attempt
+    do {
+      attempt = try FolderLock.tryAcquire(lockPath)
+    } catch {
+      throw .cannotLock(lockPath, reason: error.description)
+    }
+    switch attempt {
+    case .acquired(let lock): return lock
+    case .busy(let holder): throw .inUse(path, holder: holder?.description)
+    }
+  }
+
   /// A folder under `root` named after the UTC time `date`, `root/yyyyMMddTHHmmssZ` (e.g.
   /// `results/gatys/20261201T091500Z`): the default output folder of a run.
   public static func timestamped(under root: String, at date: Date = Date()) -> URL {
@@ -154,6 +177,10 @@ public enum RunFolderError: Error, Equatable, CustomStringConvertible {
   case missingFile(String, name: String)
   /// A JSON file does not decode.
   case unreadableJSON(String, reason: String)
+  /// Another process holds the folder's write lock (folder, the holder when known).
+  case inUse(String, holder: String?)
+  /// The folder's lock file cannot be used (lock file, reason).
+  case cannotLock(String, reason: String)
 
   /// One message naming the path and the problem.
   public var description: String {
@@ -168,6 +195,11 @@ public enum RunFolderError: Error, Equatable, CustomStringConvertible {
       return "\(path): no \(name)"
     case .unreadableJSON(let path, let reason):
       return "\(path): not readable JSON of this harness: \(reason)"
+    case .inUse(let path, let holder):
+      return
+        "\(path): another process is writing this run folder (\(holder ?? "its lock file names no holder yet")); wait for it to end or stop it, then resume"
+    case .cannotLock(let path, let reason):
+      return "\(path): cannot lock the run folder: \(reason)"
     }
   }
 }

@@ -65,6 +65,8 @@ public final class TrainingRun {
   private var elapsedBefore = 0.0
   private var untrackedSteps = 0
   private var folder: RunFolder?
+  /// The folder's write lock (`RunFolder.lockForWriting`), held while the run writes it.
+  private var lock: FolderLock?
 
   /// The metrics table's columns for `objective`.
   public static func columns(_ objective: Objective) -> [String] {
@@ -134,6 +136,7 @@ public final class TrainingRun {
   @discardableResult
   public func run() throws -> TrainingSummary {
     let folder = try RunFolder.create(at: outputDirectory)
+    lock = try folder.lockForWriting()
     self.folder = folder
     try folder.writeJSON(configuration, to: "configuration.json")
     try folder.writeJSON(provenance, to: "provenance.json")
@@ -159,6 +162,7 @@ public final class TrainingRun {
       guard case .missingFile(_, let name) = error else { throw error }
       throw TrainingError.cannotResume(path, reason: "no \(name) (a run directory of harness train has one)")
     }
+    let lock = try folder.lockForWriting()
     var configuration: TrainingConfiguration
     var provenance: Provenance
     do {
@@ -196,6 +200,7 @@ public final class TrainingRun {
       outputDirectory: directory, provenance: provenance)
     try run.restore(checkpoint, source: folder.path(of: TrainingCheckpoint.fileName))
     run.folder = folder
+    run.lock = lock
     run.showsProgress = showsProgress
     customize(run)
     try folder.writeJSON(configuration, to: "configuration.json")

@@ -43,7 +43,8 @@ struct GatysCommand: ParsableCommand {
       per layer unweighted, total, peak_rss_mib; /result/image; attributes configuration, \
       provenance, summary). Ctrl-C stops after the current iteration, keeps everything written \
       and a checkpoint.h5 (also written every --checkpoint-every iterations); \
-      harness gatys --resume DIR continues the run exactly where it stopped.
+      harness gatys --resume DIR continues the run exactly where it stopped. run.lock is held \
+      while a process writes the folder: a second --resume of it is refused, naming the holder.
       """)
 
   @Option(name: .customLong("style"), help: "A style or texture image (repeat for several).")

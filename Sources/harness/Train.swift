@@ -41,8 +41,10 @@ struct Train: ParsableCommand {
       gradient_norm, peak_rss_mib; attributes configuration, provenance, summary), summary.json, \
       samples/iteration-NNNNNN.png (every --sample-every iterations, from fixed noise) and \
       samples/final.png, checkpoint.h5 (every --checkpoint-every iterations and on Ctrl-C or \
-      SIGTERM). harness train --resume DIR continues a stopped run exactly: the final weights and \
-      every metric row (timings aside) are those of a run that never stopped. A loss that \
+      SIGTERM), run.lock (held while a process writes the folder: a second train --resume of \
+      the same folder is refused, naming the holder). harness train --resume DIR continues a \
+      stopped run exactly: the final weights and every metric row (timings aside) are those of \
+      a run that never stopped. A loss that \
       becomes NaN or infinite stops the run, names the term, and keeps the last good model.
       """)
 

@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import Runs
 import Store
 import Testing
 import _TestSupport
@@ -110,6 +111,26 @@ import _TestSupport
     let resumed = try HarnessProcess.run(["train", "--resume", out, "--iterations", "\(stopped + 2)", "--quiet"])
     #expect(resumed.status == 0, "\(resumed.standardError)")
     #expect(try Self.outcome(out).rows.count == stopped + 2)
+  }
+
+  @Test("a resume of a folder another process is writing is refused, naming the holder")
+  func aSecondWriterIsRefused() throws {
+    let files = try Files()
+    let out = files.folder("run")
+    #expect(try HarnessProcess.run(files.arguments(iterations: 4, out: out)).status == 0)
+    let before = try Self.outcome(out)
+    let holder = try RunFolder.open(URL(fileURLWithPath: out)).lockForWriting()
+    let refused = try HarnessProcess.run(["train", "--resume", out, "--iterations", "6", "--quiet"])
+    #expect(refused.status == 1)
+    #expect(
+      refused.standardError.contains(
+        "\(out): another process is writing this run folder (pid \(getpid()) on host "),
+      "\(refused.standardError)")
+    #expect(try Self.outcome(out).rows == before.rows)
+    holder.release()
+    let resumed = try HarnessProcess.run(["train", "--resume", out, "--iterations", "6", "--quiet"])
+    #expect(resumed.status == 0, "\(resumed.standardError)")
+    #expect(try Self.outcome(out).rows.count == 6)
   }
 
   @Test("the trained model samples with harness generate at another size")

@@ -132,6 +132,27 @@ import _TestSupport
     #expect(RunFolder.timestamped(under: "results/gatys", at: date).path.hasSuffix("results/gatys/20251201T091500Z"))
   }
 
+  @Test func oneWriterAtATimeHoldsTheFolder() throws {
+    let directory = try TemporaryDirectory()
+    let folder = try RunFolder.create(at: directory.url)
+    let lock = try folder.lockForWriting()
+    #expect(lock.path == directory.file(RunFolder.lockFileName))
+    // A second descriptor on the lock file, as another process would open it, is refused.
+    do {
+      _ = try RunFolder.open(directory.url).lockForWriting()
+      Issue.record("two writers held one run folder")
+    } catch {
+      let text = "\(error)"
+      #expect(
+        text.hasPrefix(
+          "\(directory.path): another process is writing this run folder (pid \(getpid()) on host "),
+        "\(text)")
+      #expect(text.hasSuffix("wait for it to end or stop it, then resume"), "\(text)")
+    }
+    lock.release()
+    #expect(try RunFolder.open(directory.url).lockForWriting().takenOver == nil)
+  }
+
   @Test func preparingParentCreatesSubfolders() throws {
     let directory = try TemporaryDirectory()
     let folder = try RunFolder.create(at: directory.url)
