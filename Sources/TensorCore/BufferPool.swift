@@ -1,5 +1,3 @@
-import Synchronization
-
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -39,7 +37,7 @@ public final class BufferPool: Sendable {
     var slackBytes = 16 << 20
   }
 
-  private let state = Mutex(State())
+  private let state = PosixMutex(State())
 
   /// Bytes currently held in the pool (not in use by any tensor).
   public var pooledBytes: Int { state.withLock { $0.pooledBytes } }
