@@ -81,8 +81,8 @@ let package = Package(
     .target(
       name: "Reports",
       dependencies: [
-        "Experiments", "Gatys", "ImageArguments", "Optimizers", "Runs", "Store", "TensorCore",
-        "Training",
+        "Experiments", "Gatys", "ImageArguments", "NN", "Optimizers", "Runs", "Store",
+        "TensorCore", "Training",
       ],
       exclude: ["README.md"]),
     .executableTarget(

@@ -1,5 +1,6 @@
 import Experiments
 import Foundation
+import NN
 
 /// The reproduction's claims table: a row per claim of the paper, its value (Tesla K40), the
 /// harness's measurement on this CPU at each evaluation size, and the PyTorch reference's on
@@ -119,10 +120,10 @@ enum ReproductionTable {
     var text = "## The claims side by side\n\n"
     text += MarkdownTable(header: header, rows: rows).text + "\n"
     text +=
-      "Harness figures are this run's (`\(point.name)/summary.json`): the generator timed at batch 1 in a fresh `harness generate` process (median after a warm-up), its memory that process's peak RSS; Gatys from U[0, 1) noise with L-BFGS until its loss fell below the generator's mean sample loss at the same size (\(gatysSizes.map { "\($0)²" }.joined(separator: ", "))), in its own process. `>` marks a lower bound (Gatys stopped at its iteration cap first).\n\n"
+      "Harness figures are this run's (`\(point.name)/summary.json`): the generator timed at batch 1 in a fresh `harness generate` process (median after a warm-up)\(point.experiment.map { " with \(Self.statistics($0.evaluation.batchNorm))" } ?? ""), its memory that process's peak RSS; Gatys from U[0, 1) noise with L-BFGS until its loss fell below the generator's mean sample loss at the same size (\(gatysSizes.map { "\($0)²" }.joined(separator: ", "))), in its own process. `>` marks a lower bound (Gatys stopped at its iteration cap first).\n\n"
     if let reference {
       text +=
-        "PyTorch figures: `\(reference.path)` (\(reference.software); `../shared/reference/bench_torch.py` on this machine type, another session), random-weight `TextureNet(K=5)` and the same VGG-19 loss. PyTorch's Gatys time to this loss is an estimate, the harness's iteration count times PyTorch's measured seconds per L-BFGS iteration (both make one loss and gradient evaluation per iteration, and their loss curves agree within a few per cent, `notebooks-md/benchmarks.md`)\(reference.gatysIterationSeconds512.map { String(format: "; at 512² PyTorch takes %.2f s per L-BFGS iteration", $0) } ?? "")\(reference.gatysPeakMiB512.map { String(format: " and peaks at %.0f MiB", $0) } ?? ""). MB in its file are MiB (VmHWM kB / 1024).\n"
+        "PyTorch figures: `\(reference.path)` (\(reference.software); `../shared/reference/bench_torch.py` on this machine type, another session), random-weight `TextureNet(K=5)` in `eval()` mode (running statistics, which fold into the convolutions) and the same VGG-19 loss. PyTorch's Gatys time to this loss is an estimate, the harness's iteration count times PyTorch's measured seconds per L-BFGS iteration (both make one loss and gradient evaluation per iteration, and their loss curves agree within a few per cent, `notebooks-md/benchmarks.md`)\(reference.gatysIterationSeconds512.map { String(format: "; at 512² PyTorch takes %.2f s per L-BFGS iteration", $0) } ?? "")\(reference.gatysPeakMiB512.map { String(format: " and peaks at %.0f MiB", $0) } ?? ""). MB in its file are MiB (VmHWM kB / 1024).\n"
     } else {
       text +=
         "PyTorch figures: no reference benchmark file was found (`--reference FILE`, the output of `bench_torch.py`).\n"
@@ -147,5 +148,15 @@ enum ReproductionTable {
     guard let step = reference?.trainingStepSeconds256 else { return "-" }
     return
       "\(GnuplotScript.short(step)) s per step at batch 4, 256² (`train_step_texture_K5_b4_256`); 2000 at batch 16 ≈ \(String(format: "%.1f", step * 4 * 2000 / 3600)) h (estimate)"
+  }
+
+  /// How the generator's batch norms were sampled, in words.
+  static func statistics(_ mode: BatchNormStatistics) -> String {
+    switch mode {
+    case .batch:
+      return "each sample's own batch-norm statistics (`evaluation.batchNorm` batch, as texture_nets v1 sampled; nothing folds into the convolutions)"
+    case .running:
+      return "the running batch-norm statistics (`evaluation.batchNorm` running, PyTorch's `eval()`)"
+    }
   }
 }
