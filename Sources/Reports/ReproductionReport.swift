@@ -95,7 +95,11 @@ public enum ReproductionReport {
   static func montage(_ point: PointResults, summary: PointSummary) -> Figure? {
     let sizes = summary.evaluations.map(\.size)
     guard let smallest = sizes.min() else { return nil }
-    var columns = ["exemplar"] + summary.gatys.map { "Gatys (\($0.optimizer), \($0.size)²)" }
+    // Short labels: seven or so columns of 160 pixels share one row.
+    let optimizers = Set(summary.gatys.map(\.optimizer))
+    var columns =
+      ["exemplar"]
+      + summary.gatys.map { "Gatys \($0.size)²" + (optimizers.count > 1 ? " \($0.optimizer)" : "") }
     var images: [Tensor?] = [point.experiment?.task.styles.first.flatMap(SampleMontage.load)]
     images += summary.gatys.map { SampleMontage.load(point.gatysImage($0).path) }
     for size in sizes {
