@@ -32,7 +32,8 @@ enum SampleMontage {
       }
     }
     let characters = rows.map(\.label.count).max() ?? 0
-    let left = 30 + 10 * characters
+    // About 12 pixels per character of the labels' font at this size, plus the offset.
+    let left = 30 + 12 * characters
     let top = 50
     let bottom = 12
     let right = 12
