@@ -58,13 +58,15 @@ def tiny_jobs(work, data):
         "gatys": {"size": 32, "iterations": 20, "printEvery": 1, "checkpointEvery": 2},
     }
     path = os.path.join(work, "tiny-point.json")
+    notebooks = os.path.join(work, "notebooks")
     with open(path, "w") as file:
         json.dump(experiment, file)
     return {
         "gatys": (lambda out: gatys + ["--out", out], lambda out: ["gatys", "--resume", out, "--quiet"]),
         "train": (lambda out: train + ["--out", out], lambda out: ["train", "--resume", out, "--quiet"]),
-        "run": (lambda out: ["run", path, "--out", out, "--quiet"],
-                lambda out: ["run", path, "--out", out, "--quiet"]),
+        # The end-of-run report goes to the work folder, not the current folder's notebooks-md.
+        "run": (lambda out: ["run", path, "--out", out, "--quiet", "--notebooks", notebooks],
+                lambda out: ["run", path, "--out", out, "--quiet", "--notebooks", notebooks]),
     }
 
 
