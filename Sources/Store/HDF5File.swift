@@ -70,12 +70,16 @@ public final class HDF5File {
     return HDF5File(id: id, path: path, isWritable: true)
   }
 
-  /// Opens the existing HDF5 file at `path`. Throws `fileNotFound` if there is none and `notHDF5`
-  /// if it lacks the HDF5 signature (empty, truncated at the start, another format).
+  /// Opens the existing HDF5 file at `path`. Throws `fileNotFound` if there is none, `notHDF5`
+  /// if it lacks the HDF5 signature (empty, truncated at the start, another format) and `damaged`
+  /// if a global heap collection would crash or hang libhdf5 (`HDF5GlobalHeapCheck`).
   public static func open(_ path: String, mode: Mode = .readOnly) throws -> HDF5File {
     let location = HDF5Location(file: path, path: "/")
     guard fileExists(path) else { throw StoreError.fileNotFound(file: path) }
     if let reason = notHDF5Reason(path) { throw StoreError.notHDF5(file: path, reason: reason) }
+    if let problem = HDF5GlobalHeapCheck.problem(inFileAt: path) {
+      throw StoreError.damaged(file: path, detail: problem)
+    }
     let access = try makeAccessList(
       lockingFile: mode == .readWrite, writing: mode == .readWrite, at: location)
     defer { H5Pclose(access) }

@@ -26,6 +26,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
   /// A dataset declares more values than could ever be read here (a damaged file, or one not
   /// made for the harness): what it declares.
   case tooLarge(file: String, path: String, detail: String)
+  /// The file's own structure is broken in a way that libhdf5 would not survive (see
+  /// `HDF5GlobalHeapCheck`): where and how.
+  case damaged(file: String, detail: String)
 
   /// `file: path: message`, e.g.
   /// `run.h5: /weights/conv1_1/weight: expected a dataset, found a group`.
@@ -56,6 +59,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
       return "\(file): could not \(operation): \(reason)"
     case .tooLarge(let file, let path, let detail):
       return "\(file): \(path): declares \(detail); the file is damaged or not a harness store"
+    case .damaged(let file, let detail):
+      return "\(file): the file is damaged: \(detail)"
     }
   }
 }
