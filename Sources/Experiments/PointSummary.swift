@@ -48,6 +48,12 @@ public struct SweptValue: Codable, Equatable, Sendable {
   public var key: String
   /// The value, as JSON text.
   public var value: String
+
+  /// `key` set to `value` (JSON text).
+  public init(key: String, value: String) {
+    self.key = key
+    self.value = value
+  }
 }
 
 /// The generator's samples at one size: their loss under the training objective (each sample

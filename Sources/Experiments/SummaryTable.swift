@@ -16,7 +16,8 @@ public enum SummaryTable {
   /// The cells of `summaries`, one row per point, evaluation size and Gatys optimiser at that
   /// size (`-` in the Gatys columns of a size without one). A run that did not reach the loss
   /// shows `>` before its iterations, seconds and speed ratio (lower bounds) and `<=` before its
-  /// break-even count (an upper bound).
+  /// break-even count (an upper bound). Gatys' seconds keep three significant digits, so a
+  /// run of 17 ms reads `0.017`, not `0.0`.
   public static func rows(_ summaries: [PointSummary]) -> [[String]] {
     var rows: [[String]] = []
     for summary in summaries {
@@ -38,7 +39,7 @@ public enum SummaryTable {
           rows.append(
             generatorColumns + [
               gatys.optimizer, "\(bound)\(gatys.iterations)",
-              String(format: "%@%.1f", bound, gatys.seconds),
+              bound + String(format: "%.3g", gatys.seconds),
               String(format: "%.0f", gatys.peakResidentMiB),
               String(format: "%@%.0f", bound, gatys.speedRatio),
               String(format: "%.1f", gatys.memoryRatio),

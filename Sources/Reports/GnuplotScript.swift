@@ -43,6 +43,12 @@ enum GnuplotScript {
       + "\""
   }
 
+  /// `text` as a string cell of a data file. gnuplot ends such a cell at the next `"` and knows no
+  /// escapes there (unlike in a script), so inner double quotes become single ones.
+  static func dataLabel(_ text: String) -> String {
+    "\"" + text.replacingOccurrences(of: "\"", with: "'") + "\""
+  }
+
   /// A number for a sentence: three significant digits (`3.29e-05`, `0.49`, `2.53e+03`).
   static func short(_ value: Double) -> String { String(format: "%.3g", value) }
 }

@@ -18,9 +18,7 @@ enum SweepFigures {
   static func figures(_ summaries: [PointSummary], axes: [Sweep.Axis]) -> [Figure] {
     guard summaries.count >= 2 else { return [] }
     let key = axes.count == 1 ? axes[0].key : "point"
-    let labels = summaries.map { summary in
-      axes.count == 1 ? (summary.values.first?.value ?? summary.point) : summary.point
-    }
+    let labels = summaries.map { axes.count == 1 ? valueLabel($0.point) : $0.point }
     let numbers = labels.map { Double($0) }
     let positions: [Double] =
       numbers.allSatisfy { $0 != nil }
@@ -101,6 +99,13 @@ enum SweepFigures {
     return figures
   }
 
+  /// The value part of a one-key point name (`levels=5` gives `5`, `layers=relu1_1+relu2_1`
+  /// gives `relu1_1+relu2_1`, `loss={"kind": "mmd", ...}`'s folder `loss=mmd` gives `mmd`): the
+  /// folder name's short, quote-free form of the value, which gnuplot reads as one x tic label.
+  static func valueLabel(_ point: String) -> String {
+    point.firstIndex(of: "=").map { String(point[point.index(after: $0)...]) } ?? point
+  }
+
   /// The x axis: the swept key, each point's label and position.
   struct Axis {
     var key: String
@@ -120,7 +125,7 @@ enum SweepFigures {
     data += "\n"
     for row in axis.labels.indices {
       var cells = [
-        GnuplotScript.number(axis.positions[row]), GnuplotScript.quoted(axis.labels[row]),
+        GnuplotScript.number(axis.positions[row]), GnuplotScript.dataLabel(axis.labels[row]),
       ]
       for item in series {
         cells.append(GnuplotScript.number(item.values[row], positive: true))

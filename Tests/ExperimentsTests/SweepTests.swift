@@ -126,9 +126,16 @@ import _TestSupport
       trainingFinalLoss: 1.5, trainingPeakResidentMiB: 300, evaluations: [generator], gatys: [gatys]
     )
     let row = SummaryTable.text([summary]).split(separator: "\n")[1]
+    let fast = GatysComparison(
+      optimizer: "lbfgs", size: 64, targetLoss: 2, reachedLoss: true, iterations: 6,
+      seconds: 0.01664, finalLoss: 1.9, peakResidentMiB: 51, generator: generator,
+      trainingSeconds: 120)
+    var fastSummary = summary
+    fastSummary.gatys = [fast]
+    #expect(SummaryTable.rows([fastSummary])[0][9] == "0.0166")
     #expect(
       row.split(separator: " ", omittingEmptySubsequences: true) == [
-        "levels=5", "71659", "120.0", "64", "2", "±", "1", "10.00", "50", "lbfgs", ">300", ">30.0",
+        "levels=5", "71659", "120.0", "64", "2", "±", "1", "10.00", "50", "lbfgs", ">300", ">30",
         "200",
         ">3000", "4.0", "<=5",
       ])

@@ -35,7 +35,7 @@ import _TestSupport
       String(format: "%.2f", try number(evaluation, "secondsPerSample") * 1000),
       String(format: "%.0f", try number(evaluation, "samplePeakResidentMiB")), "lbfgs",
       bound + "\(try #require(gatys["iterations"] as? Int))",
-      bound + String(format: "%.1f", try number(gatys, "seconds")),
+      bound + String(format: "%.3g", try number(gatys, "seconds")),
       String(format: "%.0f", try number(gatys, "peakResidentMiB")),
       bound + String(format: "%.0f", try number(gatys, "speedRatio")),
       String(format: "%.1f", try number(gatys, "memoryRatio")), breakEven,
