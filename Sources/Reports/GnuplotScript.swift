@@ -43,6 +43,14 @@ enum GnuplotScript {
       + "\""
   }
 
+  /// `lines` as one gnuplot double-quoted string, joined by `\n` escapes (a multi-line label).
+  static func quotedLines(_ lines: [String]) -> String {
+    "\""
+      + lines.map {
+        $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+      }.joined(separator: "\\n") + "\""
+  }
+
   /// `text` as a string cell of a data file. gnuplot ends such a cell at the next `"` and knows no
   /// escapes there (unlike in a script), so inner double quotes become single ones.
   static func dataLabel(_ text: String) -> String {

@@ -23,7 +23,9 @@ enum SweepFigures {
     let positions: [Double] =
       numbers.allSatisfy { $0 != nil }
       ? numbers.map { $0! } : summaries.indices.map(Double.init)
-    let axis = Axis(key: key, labels: labels, positions: positions)
+    let axis = Axis(
+      key: key, labels: labels, positions: positions,
+      isNumeric: numbers.allSatisfy { $0 != nil })
     let sizes = summaries[0].evaluations.map(\.size)
     func evaluation(_ summary: PointSummary, _ size: Int) -> SizeEvaluation? {
       summary.evaluations.first { $0.size == size }
@@ -111,6 +113,35 @@ enum SweepFigures {
     var key: String
     var labels: [String]
     var positions: [Double]
+    /// Whether the labels are the swept numbers themselves (the points are placed at them).
+    var isNumeric = false
+  }
+
+  /// `label` broken after its `+` and `,` separators into lines of at most `width` characters
+  /// (a longer piece keeps a line of its own): `relu1_1+relu2_1+relu3_1` at 16 gives
+  /// `relu1_1+relu2_1+` and `relu3_1`.
+  static func wrap(_ label: String, width: Int) -> [String] {
+    var pieces: [String] = []
+    var piece = ""
+    for character in label {
+      piece.append(character)
+      if character == "+" || character == "," {
+        pieces.append(piece)
+        piece = ""
+      }
+    }
+    if !piece.isEmpty { pieces.append(piece) }
+    var lines: [String] = []
+    var line = ""
+    for piece in pieces {
+      if !line.isEmpty && line.count + piece.count > width {
+        lines.append(line)
+        line = ""
+      }
+      line += piece
+    }
+    if !line.isEmpty { lines.append(line) }
+    return lines
   }
 
   /// One metric figure: a column per series (and its error), a row per point; a series no
@@ -133,18 +164,37 @@ enum SweepFigures {
       }
       data += cells.joined(separator: " ") + "\n"
     }
+    // Numbers label their own tics; names are placed evenly and wrapped at their separators to
+    // the room a point has (about 770 px of plot width, 11 px per character); the axis label
+    // moves down by the extra lines.
+    let ticColumn = axis.isNumeric ? ":xtic(2)" : ""
+    let ticLines = axis.labels.map {
+      wrap($0, width: max(8, Int(770 / 11 / Double(max(axis.labels.count, 1)))))
+    }
+    let lineCount = ticLines.map(\.count).max() ?? 1
+    let ticCommand =
+      axis.isNumeric
+      ? ""
+      : "set xtics ("
+        + zip(ticLines, axis.positions).map {
+          "\(GnuplotScript.quotedLines($0)) \(GnuplotScript.number($1))"
+        }.joined(separator: ", ") + ")\n"
+    // Each extra line of tic labels makes the picture 22 px taller below the plot, whose size
+    // stays that of a one-line figure.
+    let bottom = GnuplotScript.height / 4 + 22 * (lineCount - 1)
+    let height = GnuplotScript.height + 22 * (lineCount - 1)
     var plots: [String] = []
     var column = 3
     for item in series {
       let title = GnuplotScript.quoted(item.title)
       if item.errors != nil {
         plots.append(
-          "'\(name).dat' using 1:\(column):\(column + 1):xtic(2) with yerrorlines lw 2 pt \(item.pointType) ps 1.5 title \(title)"
+          "'\(name).dat' using 1:\(column):\(column + 1)\(ticColumn) with yerrorlines lw 2 pt \(item.pointType) ps 1.5 title \(title)"
         )
         column += 2
       } else {
         plots.append(
-          "'\(name).dat' using 1:\(column):xtic(2) with linespoints lw 2 pt \(item.pointType) ps 1.5 title \(title)"
+          "'\(name).dat' using 1:\(column)\(ticColumn) with linespoints lw 2 pt \(item.pointType) ps 1.5 title \(title)"
         )
         column += 1
       }
@@ -153,10 +203,10 @@ enum SweepFigures {
     let high = axis.positions.max() ?? 1
     let margin = max((high - low) * 0.06, 0.5)
     let script =
-      GnuplotScript.header(name, dataFile: "\(name).dat")
+      GnuplotScript.header(name, dataFile: "\(name).dat", height: height)
         + """
         set title \(GnuplotScript.quoted(title))
-        set xlabel \(GnuplotScript.quoted(axis.key))
+        set xlabel \(GnuplotScript.quoted(axis.key)) offset 0,\(1 - lineCount)
         set ylabel \(GnuplotScript.quoted(ylabel))
         set logscale y
         set autoscale yfix
@@ -164,7 +214,7 @@ enum SweepFigures {
         set ytics (\(logTics(series.flatMap(\.values)).map { GnuplotScript.number($0) }.joined(separator: ", ")))
         set xrange [\(GnuplotScript.number(low - margin)):\(GnuplotScript.number(high + margin))]
         set offsets 0, 0, graph 0.1, graph 0.1
-        set bmargin at screen 0.25
+        \(ticCommand)set bmargin at screen \(GnuplotScript.number(Double(bottom) / Double(height)))
         set key at screen 0.5, 0.01 center bottom horizontal width 1
         plot \(plots.joined(separator: ", \\\n     "))
 

@@ -1,5 +1,6 @@
 import Experiments
 import Foundation
+import Store
 import Testing
 import _TestSupport
 
@@ -9,7 +10,7 @@ import _TestSupport
 /// mark per point. Their values' JSON text once went into the data files with `\"` escapes,
 /// which gnuplot does not read in data: ablation-layers' figures showed one mark labelled `[`.
 @Suite struct SweepFiguresTests {
-  static let layerSets = [["relu1_1"], ["relu1_1", "relu2_1"], ["relu1_1", "relu2_1", "relu3_1"]]
+  static let layerSets = (1...5).map { count in (1...count).map { "relu\($0)_1" } }
 
   static func summaries() -> [PointSummary] {
     layerSets.enumerated().map { index, layers in
@@ -65,7 +66,7 @@ import _TestSupport
       let rows = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
       #expect(rows.map { Self.gnuplotColumns($0)[1] } == labels, "\(figure.name)")
       #expect(rows.allSatisfy { !$0.contains("\\") }, "\(figure.name)")
-      #expect(rows.map { Self.gnuplotColumns($0)[0] } == ["0", "1", "2"], "\(figure.name)")
+      #expect(rows.map { Self.gnuplotColumns($0)[0] } == ["0", "1", "2", "3", "4"], "\(figure.name)")
     }
     let gatys = try #require(figures.first { $0.name == "sweep-gatys-time" })
     #expect(gatys.caption.contains("lowest at objective.style.layers=relu1_1 (0.015)"))
@@ -99,6 +100,25 @@ import _TestSupport
       """, to: "count.gp")
     #expect(gnuplot.run(script: "count.gp", in: folder.url) == nil)
     let count = try String(contentsOfFile: folder.file("count.txt"), encoding: .utf8)
-    #expect(count.trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+    #expect(count.trimmingCharacters(in: .whitespacesAndNewlines) == "5")
+    // The figure's own script draws it, its tics the wrapped names.
+    #expect(
+      figure.script.contains(
+        #"set xtics ("relu1_1" 0, "relu1_1+\nrelu2_1" 1, "relu1_1+\nrelu2_1+\nrelu3_1" 2, "#
+          + #""relu1_1+\nrelu2_1+\nrelu3_1+\nrelu4_1" 3, "#
+          + #""relu1_1+\nrelu2_1+\nrelu3_1+\nrelu4_1+\nrelu5_1" 4)"#),
+      "\(figure.script)")
+    try folder.writeText(figure.script, to: "\(figure.name).gp")
+    #expect(gnuplot.run(script: "\(figure.name).gp", in: folder.url) == nil)
+    _ = try readImage(path: folder.file("\(figure.name).png"))
+  }
+
+  @Test func longNamesWrapAtTheirSeparators() {
+    #expect(
+      SweepFigures.wrap("relu1_1+relu2_1+relu3_1+relu4_1+relu5_1", width: 16)
+        == ["relu1_1+relu2_1+", "relu3_1+relu4_1+", "relu5_1"])
+    #expect(SweepFigures.wrap("levels=5,size=128", width: 9) == ["levels=5,", "size=128"])
+    #expect(SweepFigures.wrap("slicedWasserstein", width: 8) == ["slicedWasserstein"])
+    #expect(SweepFigures.wrap("", width: 8) == [])
   }
 }
