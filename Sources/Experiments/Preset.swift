@@ -106,14 +106,19 @@ public struct Preset: Sendable {
     return Preset(name: "texture_nets_v1", source: source, experiment: experiment)
   }()
 
-  /// texture_nets v1's stylisation: the v1 preset in style mode, batch 4, content weight 0.6,
-  /// style weight 1e3, 3000 iterations, on the setup's content photos.
+  /// texture_nets v1's stylisation: the v1 preset in style mode, batch 4, content weight 0.6
+  /// (its gradient not normalised: v1's descriptor_net.lua builds every ContentLoss with
+  /// `norm = false`, so -normalize_gradients reaches the texture terms only), style weight 1e3,
+  /// 3000 iterations, on the setup's content photos.
   public static let textureNetsV1Style: Preset = {
     let source = """
-      texture_nets v1's stylisation (train.lua with a content set): as texture_nets_v1, in style \
-      mode (the content image average-pooled to each scale beside its noise), batch 4, content \
-      weight 0.6 on relu4_2, style weight 1e3, 3000 iterations, content images randomly cropped \
-      from the setup's photos (data/content); evaluated and stylised by Gatys on chelsea.png.
+      texture_nets v1's stylisation (stylization_train.lua with a content set): as \
+      texture_nets_v1, in style mode (the content image average-pooled to each scale beside its \
+      noise), batch 4, content weight 0.6 on relu4_2, style weight 1e3, 3000 iterations, content \
+      images randomly cropped from the setup's photos (data/content); evaluated and stylised by \
+      Gatys on chelsea.png. The gradient normalisation is the style terms' only: v1's \
+      src/descriptor_net.lua creates the content loss with norm = false whatever \
+      -normalize_gradients says.
       """
     var experiment = textureNetsV1.experiment
     experiment.notes = source
@@ -124,7 +129,7 @@ public struct Preset: Sendable {
     experiment.objective.style.weight = 1e3
     experiment.objective.content = FeatureTermSettings(
       loss: LossFormulation(ContentLoss()), layers: [VGGLayer.contentLayer], weight: 0.6,
-      normalizeGradients: true)
+      normalizeGradients: false)
     experiment.training.batchSize = 4
     experiment.training.iterations = 3000
     experiment.gatys.initialization = .content

@@ -52,6 +52,13 @@ import _TestSupport
     #expect(Preset.master.experiment.generator.activation == .relu)
     #expect(Preset.master.experiment.training.optimizer.learningRate == 1e-3)
     #expect(Preset.all.allSatisfy { !$0.source.isEmpty && $0.experiment.notes == $0.source })
+    // texture_nets v1 normalises the texture terms' gradients only (descriptor_net.lua: the
+    // content loss gets norm = false); an earlier preset normalised the content term too, and
+    // its generators ignored the content image.
+    let style = Preset.textureNetsV1Style.experiment.objective
+    #expect(style.style.normalizeGradients && style.style.weight == 1e3)
+    let content = try #require(style.content)
+    #expect(!content.normalizeGradients && content.weight == 0.6)
   }
 
   @Test func misspeltKeysGetADidYouMean() throws {

@@ -1,13 +1,13 @@
 # Made by `harness report` from the results on disk. Rerun from this folder to redraw
 # sweep-parameters.png after restyling: gnuplot sweep-parameters.gp   (reads sweep-parameters.dat)
 set encoding utf8
-set terminal pngcairo size 960,600 font "DejaVu Sans,15" linewidth 1.5 noenhanced
+set terminal pngcairo size 960,688 font "DejaVu Sans,15" linewidth 1.5 noenhanced
 set output 'sweep-parameters.png'
 set datafile missing "NaN"
 set grid lc rgb "#d0d0d0"
 set key box opaque
 set title "Generator parameters against objective.style.layers"
-set xlabel "objective.style.layers"
+set xlabel "objective.style.layers" offset 0,-4
 set ylabel "parameters (log scale)"
 set logscale y
 set autoscale yfix
@@ -15,6 +15,7 @@ set format y "%g"
 set ytics (70000)
 set xrange [-0.5:4.5]
 set offsets 0, 0, graph 0.1, graph 0.1
-set bmargin at screen 0.25
+set xtics ("relu1_1" 0, "relu1_1+\nrelu2_1" 1, "relu1_1+\nrelu2_1+\nrelu3_1" 2, "relu1_1+\nrelu2_1+\nrelu3_1+\nrelu4_1" 3, "relu1_1+\nrelu2_1+\nrelu3_1+\nrelu4_1+\nrelu5_1" 4)
+set bmargin at screen 0.345930233
 set key at screen 0.5, 0.01 center bottom horizontal width 1
-plot 'sweep-parameters.dat' using 1:3:xtic(2) with linespoints lw 2 pt 7 ps 1.5 title "parameters"
+plot 'sweep-parameters.dat' using 1:3 with linespoints lw 2 pt 7 ps 1.5 title "parameters"

@@ -1,0 +1,22 @@
+# Made by `harness report` from the results on disk. Rerun from this folder to redraw
+# gatys-loss=slicedWasserstein.png after restyling: gnuplot gatys-loss=slicedWasserstein.gp   (reads gatys-loss=slicedWasserstein.dat)
+set encoding utf8
+set terminal pngcairo size 960,680 font "DejaVu Sans,15" linewidth 1.5 noenhanced
+set output 'gatys-loss=slicedWasserstein.png'
+set datafile missing "NaN"
+set grid lc rgb "#d0d0d0"
+set key box opaque
+generator_loss = 9.39868075
+set title "loss=slicedWasserstein: Gatys against the generator at 64×64"
+set xlabel "wall time (s, log scale)"
+set ylabel "loss (log scale)"
+set logscale xy
+set format x "%g"
+set format y "%.0e"
+set xrange [0.00212975333:1.7226466]
+set bmargin at screen 0.29
+set key at screen 0.5, 0.01 center bottom horizontal width 1
+plot generator_loss with lines dt 2 lw 2 lc rgb "#d62728" title "generator's mean loss", \
+     'gatys-loss=slicedWasserstein.dat' index 0 using 1:2 with lines lw 2 title "Gatys (lbfgs)", \
+     'gatys-loss=slicedWasserstein.dat' index 1 using 1:2 with points pt 7 ps 2.5 lc rgb "#d62728" title "generator, 6.39 ms per sample", \
+     'gatys-loss=slicedWasserstein.dat' index 2 using 1:2 with points pt 9 ps 2.5 lc rgb "#2ca02c" title "Gatys reached that loss"
