@@ -137,33 +137,37 @@ public enum ExperimentReport {
     (summaries.first?.values ?? []).map { Sweep.Axis(key: $0.key, values: []) }
   }
 
-  /// One row per finished point: the exemplar, each Gatys result, the first four samples at
-  /// the Gatys size; cells narrow enough that the whole fits about 1000 pixels, so the labels
-  /// stay legible at the width a markdown viewer shows.
+  /// One row per finished point: the exemplar (and in style mode the content photo), each Gatys
+  /// result, the first four samples at the Gatys size; cells narrow enough that the whole fits
+  /// about 1000 pixels, so the labels stay legible at the width a markdown viewer shows.
   static func montage(_ points: [PointResults]) -> Figure? {
     guard let summary = points.first?.summary,
       let size = summary.gatys.first?.size ?? summary.evaluations.first?.size
     else { return nil }
     let optimizers = summary.gatys.filter { $0.size == size }.map(\.optimizer)
     let sampleCount = min(4, points.map { $0.samples(size: size).count }.max() ?? 0)
+    // Style mode: the photo every sample and Gatys stylise, beside the style.
+    let showsContent = points.contains { $0.experiment?.task.evaluationContent != nil }
     let columns =
-      ["exemplar"] + optimizers.map { "Gatys (\($0))" }
+      ["exemplar"] + (showsContent ? ["content"] : []) + optimizers.map { "Gatys (\($0))" }
       + (0..<sampleCount).map { "sample \($0 + 1)" }
     let rows = points.map { point in
       let exemplar = point.experiment?.task.styles.first.flatMap(SampleMontage.load)
+      let content = point.experiment?.task.evaluationContent.flatMap(SampleMontage.load)
       let gatys = optimizers.map {
         SampleMontage.load(point.gatysFolder($0, size: size).appendingPathComponent("final.png").path)
       }
       let samples = point.samples(size: size).prefix(sampleCount).map {
         SampleMontage.load($0.path)
       }
-      return SampleMontage.Row(label: point.name, images: [exemplar] + gatys + samples)
+      return SampleMontage.Row(
+        label: point.name, images: [exemplar] + (showsContent ? [content] : []) + gatys + samples)
     }
     return SampleMontage.figure(
       name: "samples", columns: columns, rows: rows,
       cell: min(SampleMontage.cellSide(for: size), max(96, 1000 / columns.count)),
       caption:
-        "One row per point at \(size)×\(size): the exemplar (scaled to the cell), the Gatys result when its loss reached the generator's mean sample loss (or its last image), and the first \(sampleCount) evaluation samples from fresh noise; images smaller than 96 pixels are enlarged by whole factors, pixel for pixel, and a grey cell is an image that could not be read."
+        "One row per point at \(size)×\(size): the exemplar (scaled to the cell)\(showsContent ? ", the content photo the samples and Gatys stylise" : ""), the Gatys result when its loss reached the generator's mean sample loss (or its last image), and the first \(sampleCount) evaluation samples from fresh noise; images smaller than 96 pixels are enlarged by whole factors, pixel for pixel, and a grey cell is an image that could not be read."
     )
   }
 }
