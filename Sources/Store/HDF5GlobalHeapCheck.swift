@@ -17,7 +17,7 @@
 /// copies them: SIGSEGV) and a free-space object of size 0 (the decoding loop never advances: a
 /// hang; HDF5 2.0.0 hangs on it too). This check walks each collection as libhdf5 will and
 /// reports the first object that would take it outside its collection or not advance, so such a
-/// file is one error instead of a crash (inputs in `Tests/Fuzz/Upstream/hdf5/`).
+/// file is one error instead of a crash (inputs in `Tests/Fuzz/Regressions/hdf5/`).
 ///
 /// A collection is recognised by `"GCOL"` followed by version 1; in numeric data that 5-byte
 /// pattern occurs about once per 10^12 bytes, and even then the bytes after it must also break
