@@ -27,7 +27,16 @@ import _TestSupport
     ])
     #expect(submit.status == 0, "\(submit.standardError)")
     let submission = try #require(SlurmSubmission.all(in: shared).last)
-    // The local run starts while the array's first task is starting or running.
+    // The local run starts once the array's first task has begun training its point (and so
+    // holds that point's lock): started right after sbatch, a busy cluster could start the task
+    // only after the local run had done every point, and the two would never meet.
+    let firstLog = shared.appendingPathComponent("slurm/logs/\(submission.arrayJob)_0.out")
+    let started = "\(submission.sweep[0])] training"
+    let deadline = Date().addingTimeInterval(300)
+    while !((try? String(contentsOf: firstLog, encoding: .utf8))?.contains(started) ?? false) {
+      try #require(Date() < deadline, "the array's first task did not start training in 5 minutes")
+      usleep(20_000)
+    }
     let local = try HarnessProcess.run(
       ["run", path, "--out", shared.path, "--quiet"], environment: SweepComparison.oneThread)
     #expect(local.status == 0, "\(local.standardError)")
