@@ -50,7 +50,7 @@ public struct Conv2D: Layer, Sendable {
   /// The convolution of `x` `[N, I, H, W]`: `[N, O, H, W]`.
   public func callAsFunction(_ x: Variable, mode: LayerMode) -> Variable {
     let geometry = ConvolutionGeometry(kernelSize: kernelSize, paddingMode: padding)
-    // Training may sum in Double: see `ConvolutionPrecision`.
+    // Training sums in Double unless a scope says otherwise: see `ConvolutionPrecision`.
     return conv2d(
       x, weight: parameter(weight, in: mode), bias: parameter(bias, in: mode), geometry: geometry,
       accumulateInDouble: mode == .training && ConvolutionPrecision.sumsTrainingForwardInDouble)

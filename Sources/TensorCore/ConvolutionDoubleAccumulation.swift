@@ -12,18 +12,20 @@
 // left are the stored inputs' float32 rounding, well below that.
 
 /// Whether trainable convolutions sum their training-mode forward pass in Double
-/// (`convolutionForwardAccumulatingInDouble`) instead of the fast float32 kernels.
+/// (`convolutionForwardAccumulatingInDouble`) instead of the float32 kernels.
 ///
-/// Off by default: the direct kernels' Double tiles take ~2.5-4.5x the float32 kernels' time on
-/// the generator's 40-channel layers (4 x 40 x 256², 3x3 circular, on a busy 2-core Xeon:
-/// 0.16-0.18 s against 0.038-0.067 s; the plain Double loop 0.6-1.3 s), which would add about 7%
-/// to a training step, and in real training a sign flip of a LeakyReLU input within 1e-6 of zero is noise, as it is for
-/// float32 PyTorch (whose two-thread runs flip such signs too). Turn it on for a scope
-/// (`ConvolutionPrecision.$sumsTrainingForwardInDouble.withValue(true) { ... }`) to reproduce
-/// float64 references to the last LeakyReLU sign: the generator's gradient fixture tests do.
+/// On by default, so that training reproduces float64 references to the last LeakyReLU sign
+/// (`GeneratorGradientFixtureTests`: texture mode's texture-loss gradients are 3.3x float32
+/// PyTorch's error with float32 sums, 1.8x with Double sums, against the budget of 2x). Its cost,
+/// measured on a 2-core Xeon (model 207), 2026-12-02: the direct kernels' Double tiles take
+/// ~3x the float32 kernels' time, which takes `gen_fwd_bwd_K5_b4_256` from 994 to 1195 ms and
+/// `gen_fwd_bwd_K6_b4_256` from 1330 to 1525 ms (PyTorch: 2490 and 2857 ms) and adds ~5-8% to a
+/// 128² training step. A scope may turn it off
+/// (`ConvolutionPrecision.$sumsTrainingForwardInDouble.withValue(false) { ... }`) for float32
+/// sums, whose rare LeakyReLU sign flips are the same rounding noise float32 PyTorch has.
 public enum ConvolutionPrecision {
-  /// Task-local; false unless a scope sets it.
-  @TaskLocal public static var sumsTrainingForwardInDouble = false
+  /// Task-local; true unless a scope sets it.
+  @TaskLocal public static var sumsTrainingForwardInDouble = true
 }
 
 /// `[N, I, H, W]` ⊛ `filter` `[O, I, k, k]` (+ `bias` `[O]`), stride 1, every sum accumulated

@@ -139,11 +139,11 @@ struct GeneratorGradientFixtureTests {
     return weightedSum(terms)
   }
 
-  /// The loss through VGG-19, with the training forward's convolutions summed in float32 (the
-  /// default, fast) or in Double (`ConvolutionPrecision`). Texture mode is compared only with
-  /// Double sums: there one LeakyReLU input (join.4, second norm) lies within 2.7e-6 of its
-  /// channel's spread from zero, float32 sums (ours, and PyTorch's with two threads) can flip its
-  /// sign, and the flip moves these gradients by up to 1e-2 (3.3x float32 PyTorch's error;
+  /// The loss through VGG-19, with the training forward's convolutions summed in Double (the
+  /// default, `ConvolutionPrecision`) or in float32. Texture mode is compared only with Double
+  /// sums: there one LeakyReLU input (join.4, second norm) lies within 2.7e-6 of its channel's
+  /// spread from zero, float32 sums (ours, and PyTorch's with two threads) flip its sign, and the
+  /// flip moves these gradients by up to 1e-2 (3.3x float32 PyTorch's error;
   /// GeneratorPrecisionTests reproduces it with a float64 twin). Style mode is compared both ways.
   @Test(arguments: [
     (GeneratorConfiguration.Mode.texture, true), (.style, false), (.style, true),
