@@ -36,12 +36,7 @@ enum GnuplotScript {
   }
 
   /// `text` as a gnuplot double-quoted string.
-  static func quoted(_ text: String) -> String {
-    "\""
-      + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
-        of: "\"", with: "\\\"")
-      + "\""
-  }
+  static func quoted(_ text: String) -> String { quotedLines([text]) }
 
   /// `lines` as one gnuplot double-quoted string, joined by `\n` escapes (a multi-line label).
   static func quotedLines(_ lines: [String]) -> String {
