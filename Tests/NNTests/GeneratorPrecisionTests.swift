@@ -9,7 +9,7 @@ import _TestSupport
 /// The texture-mode generator's float32 training pass against its float64 twin
 /// (`DoubleTwin`, naive loops), both seeded with the same dL/doutput (ours, of the texture loss
 /// through VGG-19, weights and noise of vgg19_reference.h5): so this isolates the generator's own
-/// rounding from the descriptor's. With float32 training sums (before they were summed in Double), a float32
+/// rounding from the descriptor's. With float32 training sums (`ConvolutionPrecision` off), a
 /// convolution sum flipped the sign of one value 2.7e-6 of its spread from zero (join.4, after
 /// bn1), so one LeakyReLU derivative was 1 instead of 0.01, and the parameter gradients below it
 /// were off by up to 8e-3 relative L2 (the twin with float32 sums reproduced that to 4 digits).
