@@ -36,8 +36,13 @@ let package = Package(
     .target(
       name: "DirectConvolutionKernels", exclude: ["README.md"],
       swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
+    // The Winograd convolution's AVX-512 transforms, on the same terms.
     .target(
-      name: "TensorCore", dependencies: ["COpenBLAS", "CSystem", "DirectConvolutionKernels"],
+      name: "WinogradKernels", exclude: ["README.md"],
+      swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
+    .target(
+      name: "TensorCore",
+      dependencies: ["COpenBLAS", "CSystem", "DirectConvolutionKernels", "WinogradKernels"],
       exclude: ["README.md"]),
     .target(
       name: "Store", dependencies: ["TensorCore", "CHDF5", "CPNG", "CTurboJPEG", "CZlib"],

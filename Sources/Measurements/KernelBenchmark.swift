@@ -115,10 +115,10 @@ public struct KernelBenchmark {
       })
       if layer.inputChannels >= 16 {
         let winograd = ConvolutionFilter(weight, layout: .winograd)
-        report(timer.record("\(layer.name)_fwd_winograd_\(size)", flops: flops, threads: threads, note: "Winograd F(2x2, 3x3)") {
+        report(timer.record("\(layer.name)_fwd_winograd_\(size)", flops: flops, threads: threads, note: "Winograd F(4x4, 3x3)") {
           _ = convolutionForward(input, filter: winograd, bias: bias, geometry: geometry, activation: .relu)
         })
-        report(timer.record("\(layer.name)_bwd_input_winograd_\(size)", flops: flops, threads: threads, note: "Winograd F(2x2, 3x3)") {
+        report(timer.record("\(layer.name)_bwd_input_winograd_\(size)", flops: flops, threads: threads, note: "Winograd F(4x4, 3x3)") {
           _ = convolutionBackwardInput(outputGradient, filter: winograd, inputShape: input.shape, geometry: geometry)
         })
       }

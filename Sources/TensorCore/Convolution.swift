@@ -14,8 +14,9 @@
 //   * everything else (the first VGG layer's 3 channels, the generator's 8-40 channels, stride 2):
 //     im2col + GEMM over tiles of output rows (ConvolutionIm2col.swift).
 // The gradient with respect to the input is the same kind of convolution of the output gradient
-// with the flipped, transposed filter; padding modes other than zero fold the gradient that lands
-// on the padding back onto the image (`padAdjoint`). Derivations: doc/convolution.md.
+// with the flipped, transposed filter (Winograd: the adjoint of its forward computation); padding
+// modes other than zero fold the gradient that lands on the padding back onto the image
+// (`padAdjoint`). Derivations: doc/convolution.md.
 
 /// `[N, I, H, W]` ⊛ `filter` `[O, I, k, k]` (+ `bias` `[O]`), then `activation`:
 /// `[N, O, (H + 2p − k)/s + 1, (W + 2p − k)/s + 1]`.
@@ -32,9 +33,8 @@ public func convolutionForward(
       input, filter: filter, bias: bias, geometry: geometry, activation: activation)
   }
   if let transform = winogradTransform(filter: filter, geometry: geometry) {
-    return winogradConvolution(
-      input, transform: transform, outputChannels: filter.outputChannels,
-      inputChannels: filter.inputChannels, backward: false, bias: bias,
+    return winogradConvolutionForward(
+      input, transform: transform, outputChannels: filter.outputChannels, bias: bias,
       padding: PaddingAmount(geometry.padding), paddingMode: geometry.paddingMode,
       activation: activation)
   }
@@ -72,12 +72,11 @@ public func convolutionBackwardInput(
     if let transform = winogradTransform(filter: filter, geometry: geometry),
       geometry.paddingMode == .zero
     {
+      checkBackwardInput(outputGradient, filter: filter, inputShape: inputShape, geometry: geometry)
       existing.makeUnique()
-      winogradConvolution(
-        outputGradient, transform: transform, outputChannels: filter.outputChannels,
-        inputChannels: filter.inputChannels, backward: true, bias: nil,
-        padding: PaddingAmount(2 - geometry.padding), paddingMode: .zero, activation: .identity,
-        accumulatingInto: existing)
+      winogradConvolutionBackwardInput(
+        outputGradient, transform: transform, inputChannels: filter.inputChannels,
+        crop: PaddingAmount(geometry.padding), accumulatingInto: existing)
       return existing
     }
     if usesShiftedGEMMs(filter: filter, geometry: geometry) && geometry.paddingMode == .zero {
@@ -100,12 +99,13 @@ public func convolutionBackwardInput(
       accumulatingInto: nil)
   }
   if let transform = winogradTransform(filter: filter, geometry: geometry) {
+    // The adjoint gives the padded input's gradient: zero padding drops its border, the other
+    // modes fold it back onto the positions it copied.
     let p = geometry.padding
     let zero = geometry.paddingMode == .zero
-    let padded = winogradConvolution(
-      outputGradient, transform: transform, outputChannels: filter.outputChannels,
-      inputChannels: filter.inputChannels, backward: true, bias: nil,
-      padding: PaddingAmount(zero ? 2 - p : 2), paddingMode: .zero, activation: .identity)
+    let padded = winogradConvolutionBackwardInput(
+      outputGradient, transform: transform, inputChannels: filter.inputChannels,
+      crop: PaddingAmount(zero ? p : 0))
     return zero ? padded : padAdjoint(padded, PaddingAmount(p), mode: geometry.paddingMode)
   }
   if usesShiftedGEMMs(filter: filter, geometry: geometry) {

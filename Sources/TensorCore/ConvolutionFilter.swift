@@ -2,8 +2,9 @@
 ///
 /// - `taps` (the default): tap-major, `[k·k, O, I]`; tap `t = ky·k + kx` holds the `O × I` matrix
 ///   `W[:, :, ky, kx]`, as the shifted-GEMM and im2col kernels read it;
-/// - `winograd` (3x3 filters): the Winograd F(2x2, 3x3) transform `U = G g Gᵀ` of every `3 × 3`
-///   kernel, `[16, O, I]`, as the Winograd kernel reads it (ConvolutionWinograd.swift).
+/// - `winograd` (3x3 filters): the Winograd F(4x4, 3x3) transform `U = G g Gᵀ` of every `3 × 3`
+///   kernel, `[36, O, I]`, as the Winograd kernel reads it in both directions
+///   (ConvolutionWinograd.swift).
 ///
 /// A frozen network (the VGG-19 descriptor) prepares its filters once and keeps only that layout;
 /// trainable layers prepare theirs on every call (a copy of a few thousand floats).
@@ -12,7 +13,7 @@ public struct ConvolutionFilter: @unchecked Sendable {
   public enum Layout: Sendable {
     /// `[k·k, O, I]`: shifted GEMMs and im2col.
     case taps
-    /// `[16, O, I]`, Winograd F(2x2, 3x3) transforms: 3x3 stride-1 convolutions only.
+    /// `[36, O, I]`, Winograd F(4x4, 3x3) transforms: 3x3 stride-1 convolutions only.
     case winograd
   }
 
@@ -26,15 +27,16 @@ public struct ConvolutionFilter: @unchecked Sendable {
   public let layout: Layout
   private let stored: Tensor
 
-  /// `[k·k, O, I]` (recovered exactly from the Winograd transform when stored that way).
+  /// `[k·k, O, I]` (recovered from the Winograd transform, to its rounding, when stored that way).
   public var taps: Tensor {
     layout == .taps ? stored : winogradInverse(stored, outputChannels: outputChannels, inputChannels: inputChannels)
   }
 
-  /// `[16, O, I]` when stored as Winograd transforms, else nil.
+  /// `[36, O, I]` when stored as Winograd transforms, else nil.
   public var winogradTransform: Tensor? { layout == .winograd ? stored : nil }
 
-  /// Prepares `weight` `[O, I, k, k]` in `layout` (`.winograd` needs k = 3).
+  /// Prepares `weight` `[O, I, k, k]` in `layout` (`.winograd` needs k = 3, and falls back to
+  /// `.taps` on a CPU without AVX-512).
   public init(_ weight: Tensor, layout: Layout = .taps) {
     let dims = weight.shape.dimensions
     precondition(
@@ -46,6 +48,9 @@ public struct ConvolutionFilter: @unchecked Sendable {
     outputChannels = dims[0]
     inputChannels = dims[1]
     kernelSize = dims[2]
+    // The Winograd transforms are AVX-512 kernels (WinogradKernels): elsewhere the filter keeps
+    // its taps and the GEMM-based kernels compute it.
+    let layout: Layout = layout == .winograd && !DirectConvolution.isAvailable ? .taps : layout
     self.layout = layout
     if layout == .winograd {
       stored = winogradTransform3x3(weight)

@@ -1,79 +1,88 @@
-// Stride-1 3x3 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray, "Fast
-// algorithms for convolutional neural networks", CVPR 2016): each 2x2 output block comes from a
-// 4x4 input patch d with 16 multiplications per channel pair instead of 36,
+// Stride-1 3x3 convolution by Winograd's minimal filtering F(4x4, 3x3) (Lavin and Gray, "Fast
+// algorithms for convolutional neural networks", CVPR 2016, interpolation points 0, ±1, ±2, ∞):
+// each 4x4 output block comes from a 6x6 input patch d with 36 multiplications per channel pair
+// instead of 144,
 //
 //   Y = Aᵀ [ Σ_i (G g_{o,i} Gᵀ) ⊙ (Bᵀ d_i B) ] A,
 //
-//   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
-//   Aᵀ = [1 1 1 0; 0 1 −1 −1].
+//        ⎡4  0 −5  0 1 0⎤        ⎡ 1/4     0    0 ⎤
+//        ⎢0 −4 −4  1 1 0⎥        ⎢−1/6  −1/6 −1/6 ⎥        ⎡1 1  1 1  1 0⎤
+//   Bᵀ = ⎢0  4 −4 −1 1 0⎥,   G = ⎢−1/6   1/6 −1/6 ⎥,  Aᵀ = ⎢0 1 −1 2 −2 0⎥.
+//        ⎢0 −2 −1  2 1 0⎥        ⎢1/24  1/12  1/6 ⎥        ⎢0 1  1 4  4 0⎥
+//        ⎢0  2 −1 −2 1 0⎥        ⎢1/24 −1/12  1/6 ⎥        ⎣0 1 −1 8 −8 1⎦
+//        ⎣0  4  0 −5 0 1⎦        ⎣  0     0    1  ⎦
 //
-// For a tile of output rows, the patches of every input channel are transformed into
-// V[ξ][i][t] (ξ the 16 positions, t the 2x2 blocks), then for each ξ one GEMM
-// M[ξ] = U[ξ] · V[ξ] (O × I times I × T), then M is transformed back into outputs. The GEMMs
-// do 2.25x fewer multiply-adds than the direct convolution; the transforms are cheap next to
-// them from 64 channels up. The input gradient is the same convolution with the flipped,
-// transposed filter, whose transform is U with positions 0 and 3 of each axis swapped
-// (G·J = P·G for the reversal J and that swap P): the GEMMs then read U transposed.
-// Float32 error is a few units in the last place above the direct convolution's (tested).
+// The patches of every input channel are transformed into V[ξ][i][t] (ξ the 36 positions, t the
+// 4x4 blocks), then for each ξ one GEMM M[ξ] = U[ξ] · V[ξ] (O × I times I × T), then M is
+// transformed back into outputs. The GEMMs do 4x fewer multiply-adds than the direct convolution
+// (F(2x2, 3x3): 2.25x). The input gradient is the adjoint of the same computation with the same
+// U: per block Ṽ = A Ȳ Aᵀ of the output gradient, M̃[ξ] = U[ξ]ᵀ · Ṽ[ξ], and B M̃ Bᵀ added onto
+// the 6x6 patch it came from (patches overlap by 2 rows and columns). So one set of transforms
+// serves both directions, at 4x the weights' memory.
+//
+// Float32 error: the transforms' large coefficients make it about 5x the F(2x2, 3x3) kernel's
+// and 10x a direct convolution's (relative L2 ≈ 2e-6 for 256 channels against 2e-7); the
+// descriptor fixtures and the generator's gradient fixtures check it end to end.
+//
+// Work is split in chunks of blocks (whole images, or rows of blocks of one image) that fit
+// `winogradWorkspaceBytes`; per chunk, three parallel phases: the input transform (per image and
+// channel), the 36 GEMMs (per ξ, each over every block of the chunk: wide GEMMs even for the
+// late 16² and 8² VGG layers) and the output transform (per image and channel).
 
-/// `U = G g Gᵀ` of every 3x3 kernel of `weight` `[O, I, 3, 3]`: `[16, O, I]`.
+import WinogradKernels
+
+/// `U = G g Gᵀ` of every 3x3 kernel of `weight` `[O, I, 3, 3]`: `[36, O, I]` (computed in Double,
+/// rounded once).
 func winogradTransform3x3(_ weight: Tensor) -> Tensor {
   let (o, i, kh, kw) = weight.shape.nchw
   precondition(
     kh == 3 && kw == 3, "winogradTransform3x3: weight is \(weight.shape), expected [O, I, 3, 3]")
   let matrix = o * i
-  let result = Tensor(uninitialized: [16, o, i])
+  let result = Tensor(uninitialized: [36, o, i])
+  /// G applied to one column (a, b, c) of a kernel: six values.
+  @inline(__always)
+  func interpolate(_ a: Double, _ b: Double, _ c: Double) -> SIMD8<Double> {
+    SIMD8(a / 4, -(a + b + c) / 6, -(a - b + c) / 6, a / 24 + b / 12 + c / 6, a / 24 - b / 12 + c / 6, c, 0, 0)
+  }
   weight.withUnsafeBufferPointer { source in
     let destination = result.storage.pointer
     for index in 0..<matrix {
       let g = source.baseAddress! + index * 9
-      // t = G g (4 x 3), then U = t Gᵀ (4 x 4).
-      var t = [Float](repeating: 0, count: 12)
-      for column in 0..<3 {
-        let a = g[column]
-        let b = g[3 + column]
-        let c = g[6 + column]
-        t[column] = a
-        t[3 + column] = 0.5 * (a + b + c)
-        t[6 + column] = 0.5 * (a - b + c)
-        t[9 + column] = c
-      }
-      for row in 0..<4 {
-        let a = t[row * 3]
-        let b = t[row * 3 + 1]
-        let c = t[row * 3 + 2]
-        let u = [a, 0.5 * (a + b + c), 0.5 * (a - b + c), c]
-        for column in 0..<4 { destination[(row * 4 + column) * matrix + index] = u[column] }
+      // t = G g (6 x 3, by columns), then U = t Gᵀ (6 x 6, by rows).
+      let t0 = interpolate(Double(g[0]), Double(g[3]), Double(g[6]))
+      let t1 = interpolate(Double(g[1]), Double(g[4]), Double(g[7]))
+      let t2 = interpolate(Double(g[2]), Double(g[5]), Double(g[8]))
+      for row in 0..<6 {
+        let u = interpolate(t0[row], t1[row], t2[row])
+        for column in 0..<6 { destination[(row * 6 + column) * matrix + index] = Float(u[column]) }
       }
     }
   }
   return result
 }
 
-/// The taps `[9, O, I]` of a filter stored as Winograd transforms `[16, O, I]`:
-/// `g = G⁺ U G⁺ᵀ` with the left inverse `G⁺ = [1 0 0 0; 0 1 −1 0; 0 0 0 1]` (`G⁺G = I`).
+/// The taps `[9, O, I]` of a filter stored as Winograd transforms `[36, O, I]`:
+/// `g = G⁺ U G⁺ᵀ` with the left inverse `G⁺ = [4 0 0 0 0 0; 0 −3 3 0 0 0; 0 0 0 0 0 1]`
+/// (`G⁺G = I`; exact up to the transforms' rounding).
 func winogradInverse(_ transform: Tensor, outputChannels o: Int, inputChannels i: Int) -> Tensor {
   precondition(
-    transform.shape == [16, o, i],
-    "winogradInverse: transform is \(transform.shape), expected \(Shape([16, o, i]))")
+    transform.shape == [36, o, i],
+    "winogradInverse: transform is \(transform.shape), expected \(Shape([36, o, i]))")
   let matrix = o * i
   let taps = Tensor(uninitialized: [9, o, i])
+  // Each tap row of G⁺: (position, coefficient) pairs.
+  let rows: [[(Int, Double)]] = [[(0, 4)], [(1, -3), (2, 3)], [(5, 1)]]
   transform.withUnsafeBufferPointer { source in
     let u = source.baseAddress!
     let destination = taps.storage.pointer
-    func at(_ row: Int, _ column: Int, _ index: Int) -> Float { u[(row * 4 + column) * matrix + index] }
     for index in 0..<matrix {
-      // Rows of G⁺ U: u0, u1 − u2, u3; then the same on columns.
-      for (ky, rows) in [[0], [1, 2], [3]].enumerated() {
-        for (kx, columns) in [[0], [1, 2], [3]].enumerated() {
-          var value: Float = 0
-          for (ri, r) in rows.enumerated() {
-            for (ci, c) in columns.enumerated() {
-              let sign: Float = (ri == 1 ? -1 : 1) * (ci == 1 ? -1 : 1)
-              value += sign * at(r, c, index)
-            }
+      for (ky, vertical) in rows.enumerated() {
+        for (kx, horizontal) in rows.enumerated() {
+          var value = 0.0
+          for (r, a) in vertical {
+            for (c, b) in horizontal { value += a * b * Double(u[(r * 6 + c) * matrix + index]) }
           }
-          destination[(ky * 3 + kx) * matrix + index] = value
+          destination[(ky * 3 + kx) * matrix + index] = Float(value)
         }
       }
     }
@@ -81,281 +90,290 @@ func winogradInverse(_ transform: Tensor, outputChannels o: Int, inputChannels i
   return taps
 }
 
-/// The position of U read for position `xi` by the input gradient: 0 and 3 swapped on each axis.
-@inline(__always)
-private func flippedPosition(_ xi: Int) -> Int {
-  let swap = [3, 1, 2, 0]
-  return swap[xi / 4] * 4 + swap[xi % 4]
+/// A Winograd convolution's workspace for transformed patches and products: chunks of 4x4 blocks
+/// are sized so that 36 · (K + M) · blocks floats fit it.
+let winogradWorkspaceBytes = 32 << 20
+
+/// How a Winograd convolution splits `images` images of `tileRows × tilesX` blocks into chunks of
+/// at most `maximumTiles` blocks: groups of whole images when one image fits, else rows of blocks
+/// of one image. Chunk sizes are balanced (no short last chunk when avoidable).
+struct WinogradPlan: Equatable {
+  /// One chunk: `images`, and of each of them the block rows `rows`.
+  struct Chunk: Equatable {
+    var images: Range<Int>
+    var rows: Range<Int>
+  }
+
+  let chunks: [Chunk]
+
+  init(images: Int, tileRows: Int, tilesX: Int, maximumTiles: Int) {
+    let perImage = tileRows * tilesX
+    var chunks: [Chunk] = []
+    if perImage <= maximumTiles {
+      let count = (images + max(1, maximumTiles / max(perImage, 1)) - 1) / max(1, maximumTiles / max(perImage, 1))
+      for index in 0..<count {
+        let range = images * index / count..<images * (index + 1) / count
+        if !range.isEmpty { chunks.append(Chunk(images: range, rows: 0..<tileRows)) }
+      }
+    } else {
+      let rowsPerChunk = max(1, maximumTiles / max(tilesX, 1))
+      let count = (tileRows + rowsPerChunk - 1) / rowsPerChunk
+      for image in 0..<images {
+        for index in 0..<count {
+          let rows = tileRows * index / count..<tileRows * (index + 1) / count
+          if !rows.isEmpty { chunks.append(Chunk(images: image..<image + 1, rows: rows)) }
+        }
+      }
+    }
+    self.chunks = chunks
+  }
 }
 
-/// A stride-1 3x3 convolution of `input` `[N, K, H, W]` padded by `padding` with `mode`, by
-/// Winograd F(2x2, 3x3) with the transforms of `transform` `[16, O, I]`: forward (K = I, output
-/// O channels) or, with `backward`, the input gradient's convolution (K = O, output I channels).
-/// `[N, M, H + 2p − 2, W + 2q − 2]`; with `accumulatingInto` (a uniquely held tensor of that
-/// shape) the result is added into it.
+/// The geometry shared by both directions: the forward convolution's output size, its blocks,
+/// and the band width every transform reads and writes (wide enough for whole 8-block vectors).
+private struct WinogradGeometry {
+  let outputHeight: Int
+  let outputWidth: Int
+  let tileRows: Int
+  let tilesX: Int
+  let bandWidth: Int
+
+  init(outputHeight: Int, outputWidth: Int) {
+    self.outputHeight = outputHeight
+    self.outputWidth = outputWidth
+    tileRows = (outputHeight + 3) / 4
+    tilesX = (outputWidth + 3) / 4
+    // Vectors of 8 blocks read 4·tx … 4·tx + 35.
+    bandWidth = 4 * ((tilesX + 7) / 8 * 8) + 8
+  }
+}
+
+/// A stride-1 3x3 convolution of `input` `[N, I, H, W]` padded by `padding` with `mode`, by
+/// Winograd F(4x4, 3x3) with the transforms `transform` `[36, O, I]`, plus `bias` `[O]`, then
+/// `activation`: `[N, O, H + 2p − 2, W + 2q − 2]`. With `accumulatingInto` (a uniquely held
+/// tensor of that shape, identity activation) the result is added into it.
 @discardableResult
-func winogradConvolution(
-  _ input: Tensor, transform: Tensor, outputChannels o: Int, inputChannels i: Int, backward: Bool,
-  bias: Tensor?, padding: PaddingAmount, paddingMode: PaddingMode, activation: FusedActivation,
-  accumulatingInto target: Tensor? = nil
+func winogradConvolutionForward(
+  _ input: Tensor, transform: Tensor, outputChannels o: Int, bias: Tensor?,
+  padding: PaddingAmount, paddingMode: PaddingMode, activation: FusedActivation,
+  accumulatingInto target: Tensor? = nil, maximumTiles: Int? = nil
 ) -> Tensor {
-  let (n, reduction, h, w) = input.shape.nchw
-  let m = backward ? i : o
+  let (n, i, h, w) = input.shape.nchw
   precondition(
-    transform.shape == [16, o, i],
-    "winogradConvolution: transform is \(transform.shape), expected \(Shape([16, o, i]))")
-  precondition(
-    reduction == (backward ? o : i),
-    "winogradConvolution: input \(input.shape) has \(reduction) channels; the filter "
-      + "[O \(o), I \(i)] expects \(backward ? "O (input gradient)" : "I") = \(backward ? o : i)")
+    transform.shape == [36, o, i],
+    "winogradConvolutionForward: transform is \(transform.shape), input \(input.shape) has \(i) channels: expected \(Shape([36, o, i]))")
   let paddedHeight = h + 2 * padding.vertical
   let paddedWidth = w + 2 * padding.horizontal
-  let outputHeight = paddedHeight - 2
-  let outputWidth = paddedWidth - 2
-  let output = target ?? Tensor(uninitialized: [n, m, outputHeight, outputWidth])
+  let geometry = WinogradGeometry(outputHeight: paddedHeight - 2, outputWidth: paddedWidth - 2)
+  let outputShape: Shape = [n, o, geometry.outputHeight, geometry.outputWidth]
+  let output = target ?? Tensor(uninitialized: outputShape)
   precondition(
-    output.shape == [n, m, outputHeight, outputWidth],
-    "winogradConvolution: accumulating into \(output.shape), output is "
-      + "\(Shape([n, m, outputHeight, outputWidth]))")
+    output.shape == outputShape,
+    "winogradConvolutionForward: accumulating into \(output.shape), output is \(outputShape)")
+  precondition(
+    target == nil || activation == .identity,
+    "winogradConvolutionForward: only .identity can accumulate (activation \(activation))")
   let accumulate = target != nil
-  precondition(
-    !accumulate || activation == .identity,
-    "winogradConvolution: accumulating into \(output.shape) with activation \(activation); "
-      + "only .identity can accumulate")
-  let tilesX = (outputWidth + 1) / 2
-  let tileRows = (outputHeight + 1) / 2
-  let blocks = max(32, min(512, winogradWorkspaceBytes / (16 * 2 * max(m, reduction) * 4)))
-  let blocksPerImage = tileRows * tilesX
-  let group = winogradImagesPerTask(
-    images: n, blocksPerImage: blocksPerImage, maximumBlocks: blocks, threads: Parallel.threads)
-  let plan = RowTiling(
-    images: n, rows: tileRows, targetRowsPerTile: blocks / max(tilesX, 1), threads: Parallel.threads)
-  let taskCount = group > 1 ? (n + group - 1) / group : plan.tasks
-  let rowsPerTask = group > 1 ? tileRows : plan.rowsPerTile
   let biasValues = bias?.scalars
   let outputPointer = output.storage.pointer
   input.withUnsafeBufferPointer { inputBuffer in
     transform.withUnsafeBufferPointer { transformBuffer in
-      let u = transformBuffer.baseAddress!
-      Parallel.forEach(taskCount) { range in
-        let maximumTiles = group * rowsPerTask * tilesX
-        let bandRows = 2 * rowsPerTask + 2
-        let band = TensorStorage(count: reduction * bandRows * paddedWidth)
-        let transformed = TensorStorage(count: 16 * reduction * maximumTiles)
-        let products = TensorStorage(count: 16 * m * maximumTiles)
-        for task in range {
-          // A task is a tile of rows of one image, or (group > 1) several whole images side by
-          // side in the blocks dimension, so that its GEMMs are wider.
-          let images: Range<Int>
-          let firstTileRow: Int
-          let tileRowCount: Int
-          if group > 1 {
-            images = task * group..<min(n, task * group + group)
-            firstTileRow = 0
-            tileRowCount = tileRows
-          } else {
-            let tile = plan.tile(task)
-            images = tile.image..<tile.image + 1
-            firstTileRow = tile.firstRow
-            tileRowCount = tile.rowCount
-          }
-          let tilesPerImage = tileRowCount * tilesX
-          let tiles = images.count * tilesPerImage
-          let rows = 2 * tileRowCount + 2
-          for (slot, image) in images.enumerated() {
-            padBand(
-              inputBuffer.baseAddress! + image * reduction * h * w, planes: reduction, height: h,
-              width: w, amount: padding, mode: paddingMode, firstRow: 2 * firstTileRow,
-              rowCount: rows, into: band.pointer)
-            winogradInputTransform(
-              band.pointer, channels: reduction, rows: rows, width: paddedWidth,
-              tileRows: tileRowCount, tilesX: tilesX, tileStride: tiles,
-              into: transformed.pointer + slot * tilesPerImage)
-          }
-          for xi in 0..<16 {
-            if backward {
-              BLAS.sgemm(
-                transposeA: true, m: m, n: tiles, k: reduction,
-                a: u + flippedPosition(xi) * o * i, lda: i,
-                b: transformed.pointer + xi * reduction * tiles, ldb: tiles,
-                c: products.pointer + xi * m * tiles, ldc: tiles)
-            } else {
-              BLAS.sgemm(
-                m: m, n: tiles, k: reduction, a: u + xi * o * i, lda: i,
-                b: transformed.pointer + xi * reduction * tiles, ldb: tiles,
-                c: products.pointer + xi * m * tiles, ldc: tiles)
-            }
-          }
-          for (slot, image) in images.enumerated() {
-            winogradOutputTransform(
-              products.pointer + slot * tilesPerImage, channels: m, tileRows: tileRowCount,
-              tilesX: tilesX, tileStride: tiles, firstOutputRow: 2 * firstTileRow,
-              outputHeight: outputHeight, outputWidth: outputWidth, bias: biasValues,
-              activation: activation, accumulate: accumulate,
-              into: outputPointer + image * m * outputHeight * outputWidth)
-          }
-        }
-      }
+      winogradChunks(
+        images: n, reduction: i, result: o, geometry: geometry, maximumTiles: maximumTiles,
+        gemm: { xi, tiles, v, products in
+          BLAS.sgemm(
+            m: o, n: tiles, k: i, a: transformBuffer.baseAddress! + xi * o * i, lda: i,
+            b: v, ldb: tiles, c: products, ldc: tiles)
+        },
+        transformIn: { image, channel, rows, band, v, positionStride in
+          let plane = inputBuffer.baseAddress! + (image * i + channel) * h * w
+          fillWinogradBand(
+            plane, height: h, width: w, padding: padding, mode: paddingMode,
+            firstRow: 4 * rows.lowerBound, rowCount: 4 * rows.count + 2,
+            bandWidth: geometry.bandWidth, into: band)
+          WinogradKernels.inputTransform(
+            band, bandWidth: geometry.bandWidth, tileRows: rows.count, tilesX: geometry.tilesX,
+            positionStride: positionStride, into: v)
+        },
+        transformOut: { image, channel, rows, _, products, positionStride in
+          WinogradKernels.outputTransform(
+            products, tileRows: rows, tilesX: geometry.tilesX, positionStride: positionStride,
+            outputHeight: geometry.outputHeight, outputWidth: geometry.outputWidth,
+            bias: biasValues?[channel] ?? 0, negativeSlope: activation.negativeSlope,
+            accumulate: accumulate,
+            into: outputPointer + (image * o + channel) * geometry.outputHeight * geometry.outputWidth)
+        })
     }
   }
   return output
 }
 
-/// A Winograd worker's workspace for transformed patches and products: tiles of rows of 2x2
-/// blocks are sized so that 16 · (K + M) · blocks floats fit it (at most 512 blocks).
-let winogradWorkspaceBytes = 8 << 20
-
-/// Whole images per Winograd task: 1 when an image's `blocksPerImage` 2x2 blocks are more than
-/// half of `maximumBlocks`; otherwise as many images as fit, at most `images / threads` and with
-/// the task count a multiple of `threads`, so that small late layers (VGG's conv4 and conv5 at
-/// 128², 64 and 16 blocks per image) make GEMMs of N = images · blocks instead of one image's.
-func winogradImagesPerTask(images n: Int, blocksPerImage: Int, maximumBlocks: Int, threads: Int)
-  -> Int
-{
-  guard blocksPerImage > 0, 2 * blocksPerImage <= maximumBlocks else { return 1 }
-  var group = min(maximumBlocks / blocksPerImage, max(1, n / max(threads, 1)))
-  while group > 1 && ((n + group - 1) / group) % max(threads, 1) != 0 { group -= 1 }
-  return max(1, group)
-}
-
-/// `V[ξ][c][t] = (Bᵀ d B)[ξ]` for every channel c and 2x2-output tile t of a band of padded rows
-/// (`rows × width` per channel; tile (ty, tx) reads rows 2ty … 2ty + 3, columns 2tx … 2tx + 3,
-/// zeros beyond the band). Eight tiles at a time along a row. `v` is laid out `[16][channels]
-/// [tileStride]` (tileStride ≥ tileRows · tilesX: other images' tiles may share its rows).
-private func winogradInputTransform(
-  _ band: UnsafePointer<Float>, channels: Int, rows: Int, width: Int, tileRows: Int,
-  tilesX: Int, tileStride tiles: Int, into v: UnsafeMutablePointer<Float>
-) {
-  let stride = channels * tiles
-  for c in 0..<channels {
-    let plane = band + c * rows * width
-    for ty in 0..<tileRows {
-      var tx = 0
-      // Vector path: 8 tiles read columns 2tx … 2tx + 17, all inside the band, and 4 rows.
-      while tx + 8 <= tilesX && 2 * tx + 18 <= width && 2 * ty + 4 <= rows {
-        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 16) { t in
-        for k in 0..<4 {
-          let row = UnsafeRawPointer(plane + (2 * ty + k) * width + 2 * tx)
-          let a = row.loadUnaligned(as: SIMD16<Float>.self)
-          let b = row.loadUnaligned(fromByteOffset: 8, as: SIMD16<Float>.self)
-          let d0 = a.evenHalf
-          let d1 = a.oddHalf
-          let d2 = b.evenHalf
-          let d3 = b.oddHalf
-          t[k * 4] = d0 - d2
-          t[k * 4 + 1] = d1 + d2
-          t[k * 4 + 2] = d2 - d1
-          t[k * 4 + 3] = d1 - d3
-        }
-        let base = UnsafeMutableRawPointer(v + c * tiles + ty * tilesX + tx)
-        let bytes = stride * MemoryLayout<Float>.stride
-        for q in 0..<4 {
-          base.storeBytes(of: t[q] - t[8 + q], toByteOffset: q * bytes, as: SIMD8<Float>.self)
-          base.storeBytes(of: t[4 + q] + t[8 + q], toByteOffset: (4 + q) * bytes, as: SIMD8<Float>.self)
-          base.storeBytes(of: t[8 + q] - t[4 + q], toByteOffset: (8 + q) * bytes, as: SIMD8<Float>.self)
-          base.storeBytes(of: t[4 + q] - t[12 + q], toByteOffset: (12 + q) * bytes, as: SIMD8<Float>.self)
-        }
-        }
-        tx += 8
-      }
-      // Scalar path for the remaining tiles, reading zeros beyond the band.
-      while tx < tilesX {
-        // SIMD16 values live in registers: no allocation per tile.
-        var d = SIMD16<Float>()
-        for k in 0..<4 where 2 * ty + k < rows {
-          for column in 0..<4 where 2 * tx + column < width {
-            d[k * 4 + column] = plane[(2 * ty + k) * width + 2 * tx + column]
-          }
-        }
-        var t = SIMD16<Float>()
-        for k in 0..<4 {
-          t[k * 4] = d[k * 4] - d[k * 4 + 2]
-          t[k * 4 + 1] = d[k * 4 + 1] + d[k * 4 + 2]
-          t[k * 4 + 2] = d[k * 4 + 2] - d[k * 4 + 1]
-          t[k * 4 + 3] = d[k * 4 + 1] - d[k * 4 + 3]
-        }
-        let base = v + c * tiles + ty * tilesX + tx
-        for q in 0..<4 {
-          base[q * stride] = t[q] - t[8 + q]
-          base[(4 + q) * stride] = t[4 + q] + t[8 + q]
-          base[(8 + q) * stride] = t[8 + q] - t[4 + q]
-          base[(12 + q) * stride] = t[4 + q] - t[12 + q]
-        }
-        tx += 1
-      }
-    }
-  }
-}
-
-/// `Y = Aᵀ M A` for every channel and tile, with the bias, the activation or the accumulation,
-/// written to the output rows `firstOutputRow …` (rows and columns past the output dropped).
-/// `products` is laid out `[16][channels][tileStride]`, as `winogradInputTransform`'s output.
-private func winogradOutputTransform(
-  _ products: UnsafePointer<Float>, channels: Int, tileRows: Int, tilesX: Int, tileStride tiles: Int,
-  firstOutputRow: Int, outputHeight: Int, outputWidth: Int, bias: [Float]?,
-  activation: FusedActivation, accumulate: Bool, into output: UnsafeMutablePointer<Float>
-) {
-  let stride = channels * tiles
-  let negativeSlope = activation.negativeSlope
-  @inline(__always)
-  func store(_ value: Float, _ row: UnsafeMutablePointer<Float>, _ x: Int) {
-    if accumulate {
-      row[x] += value
-    } else {
-      row[x] = activation(value)
-    }
-  }
-  for c in 0..<channels {
-    let shift = bias?[c] ?? 0
-    let plane = output + c * outputHeight * outputWidth
-    for ty in 0..<tileRows {
-      let y = firstOutputRow + 2 * ty
-      let base = products + c * tiles + ty * tilesX
-      var tx = 0
-      while tx + 8 <= tilesX && 2 * tx + 16 <= outputWidth && y + 1 < outputHeight {
-        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 16) { m in
-          for xi in 0..<16 {
-            m[xi] = UnsafeRawPointer(base + xi * stride + tx).loadUnaligned(as: SIMD8<Float>.self)
-          }
-          for r in 0..<2 {
-            let s0 = r == 0 ? m[0] + m[4] + m[8] : m[4] - m[8] - m[12]
-            let s1 = r == 0 ? m[1] + m[5] + m[9] : m[5] - m[9] - m[13]
-            let s2 = r == 0 ? m[2] + m[6] + m[10] : m[6] - m[10] - m[14]
-            let s3 = r == 0 ? m[3] + m[7] + m[11] : m[7] - m[11] - m[15]
-            let even = s0 + s1 + s2 + SIMD8(repeating: shift)
-            let odd = s1 - s2 - s3 + SIMD8(repeating: shift)
-            // Columns 2tx … 2tx + 15 interleaved (one shuffle) and stored as one vector.
-            var values = SIMD16<Float>(
-              even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3],
-              even[4], odd[4], even[5], odd[5], even[6], odd[6], even[7], odd[7])
-            let row = UnsafeMutableRawPointer(plane + (y + r) * outputWidth + 2 * tx)
-            if accumulate {
-              values += row.loadUnaligned(as: SIMD16<Float>.self)
-            } else if let slope = negativeSlope {
-              let negative = values .< 0
-              values = slope == 0
-                ? values.replacing(with: 0, where: negative)
-                : values.replacing(with: values * slope, where: negative)
+/// The gradient of `winogradConvolutionForward` with respect to its padded input, from
+/// `outputGradient` `[N, O, OH, OW]` and the same transforms `[36, O, I]`: the padded input's
+/// gradient `[N, I, OH + 2, OW + 2]` with `crop` rows and columns dropped on each side
+/// (`[N, I, OH + 2 − 2c, OW + 2 − 2c]`; c = p gives the input's gradient under zero padding).
+/// With `accumulatingInto` (uniquely held, of that shape) it is added into that tensor.
+@discardableResult
+func winogradConvolutionBackwardInput(
+  _ outputGradient: Tensor, transform: Tensor, inputChannels i: Int, crop: PaddingAmount,
+  accumulatingInto target: Tensor? = nil, maximumTiles: Int? = nil
+) -> Tensor {
+  let (n, o, outputHeight, outputWidth) = outputGradient.shape.nchw
+  precondition(
+    transform.shape == [36, o, i],
+    "winogradConvolutionBackwardInput: transform is \(transform.shape), gradient \(outputGradient.shape) has \(o) channels: expected \(Shape([36, o, i]))")
+  let geometry = WinogradGeometry(outputHeight: outputHeight, outputWidth: outputWidth)
+  let resultHeight = outputHeight + 2 - 2 * crop.vertical
+  let resultWidth = outputWidth + 2 - 2 * crop.horizontal
+  let resultShape: Shape = [n, i, resultHeight, resultWidth]
+  // The patches overlap, so every plane is built by adding: start from zeros or the target.
+  let result = target ?? Tensor(zeros: resultShape)
+  precondition(
+    result.shape == resultShape,
+    "winogradConvolutionBackwardInput: accumulating into \(result.shape), gradient is \(resultShape)")
+  let resultPointer = result.storage.pointer
+  outputGradient.withUnsafeBufferPointer { gradientBuffer in
+    transform.withUnsafeBufferPointer { transformBuffer in
+      winogradChunks(
+        images: n, reduction: o, result: i, geometry: geometry, maximumTiles: maximumTiles,
+        gemm: { xi, tiles, v, products in
+          BLAS.sgemm(
+            transposeA: true, m: i, n: tiles, k: o, a: transformBuffer.baseAddress! + xi * o * i,
+            lda: i, b: v, ldb: tiles, c: products, ldc: tiles)
+        },
+        transformIn: { image, channel, rows, band, v, positionStride in
+          let plane = gradientBuffer.baseAddress! + (image * o + channel) * outputHeight * outputWidth
+          fillWinogradBand(
+            plane, height: outputHeight, width: outputWidth, padding: PaddingAmount(0),
+            mode: .zero, firstRow: 4 * rows.lowerBound, rowCount: 4 * rows.count,
+            bandWidth: geometry.bandWidth, into: band)
+          WinogradKernels.gradientTransform(
+            band, bandWidth: geometry.bandWidth, tileRows: rows.count, tilesX: geometry.tilesX,
+            positionStride: positionStride, into: v)
+        },
+        transformOut: { image, channel, rows, band, products, positionStride in
+          let bandRows = 4 * rows.count + 2
+          band.update(repeating: 0, count: bandRows * geometry.bandWidth)
+          WinogradKernels.patchTransform(
+            products, tileRows: rows.count, tilesX: geometry.tilesX, positionStride: positionStride,
+            bandWidth: geometry.bandWidth, into: band)
+          // Band row r is padded-input row 4·rows.lowerBound + r; drop the cropped border.
+          let plane = resultPointer + (image * i + channel) * resultHeight * resultWidth
+          for r in 0..<bandRows {
+            let y = 4 * rows.lowerBound + r - crop.vertical
+            guard y >= 0 && y < resultHeight else { continue }
+            let source = band + r * geometry.bandWidth + crop.horizontal
+            let destination = plane + y * resultWidth
+            var x = 0
+            while x + 16 <= resultWidth {
+              let sum = UnsafeRawPointer(destination + x).loadUnaligned(as: SIMD16<Float>.self)
+                + UnsafeRawPointer(source + x).loadUnaligned(as: SIMD16<Float>.self)
+              UnsafeMutableRawPointer(destination + x).storeBytes(of: sum, as: SIMD16<Float>.self)
+              x += 16
             }
-            row.storeBytes(of: values, as: SIMD16<Float>.self)
+            while x < resultWidth {
+              destination[x] += source[x]
+              x += 1
+            }
+          }
+        })
+    }
+  }
+  return result
+}
+
+/// The chunked three-phase schedule shared by both directions. The chunk's transformed patches
+/// are laid out `[36][reduction][tiles]` and its products `[36][result][tiles]`, a plane's
+/// blocks row-major from the chunk's first block row. `transformIn(image, channel, blockRows,
+/// band, v, positionStride)` writes one plane's blocks at `v` (its position 0; position ξ is
+/// `ξ · positionStride` further); `gemm(ξ, tiles, v, p)` multiplies position ξ;
+/// `transformOut(image, channel, blockRows, band, p, positionStride)` consumes one result plane's
+/// products. `band` is a worker's scratch of (4·rows + 2) × bandWidth floats.
+private func winogradChunks(
+  images n: Int, reduction: Int, result: Int, geometry: WinogradGeometry, maximumTiles: Int?,
+  gemm: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void,
+  transformIn: (Int, Int, Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
+  transformOut: (Int, Int, Range<Int>, UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int) -> Void
+) {
+  let limit = maximumTiles ?? max(8, winogradWorkspaceBytes / (36 * (reduction + result) * 4))
+  let plan = WinogradPlan(
+    images: n, tileRows: geometry.tileRows, tilesX: geometry.tilesX, maximumTiles: limit)
+  let largest = plan.chunks.map { $0.images.count * $0.rows.count * geometry.tilesX }.max() ?? 0
+  let largestRows = plan.chunks.map(\.rows.count).max() ?? 0
+  // One workspace of a fixed size for every layer (a single size class of the buffer pool, so
+  // layers reuse it instead of evicting each other's), the products after the patches.
+  let transformedFloats = 36 * reduction * max(largest, 1)
+  let workspace = TensorStorage(
+    count: max(winogradWorkspaceBytes / MemoryLayout<Float>.stride, transformedFloats + 36 * result * max(largest, 1)))
+  let transformed = workspace.pointer
+  let products = workspace.pointer + transformedFloats
+  let bandFloats = (4 * largestRows + 2) * geometry.bandWidth
+  withExtendedLifetime(workspace) {
+    for chunk in plan.chunks {
+      let perImage = chunk.rows.count * geometry.tilesX
+      let tiles = chunk.images.count * perImage
+      let planesIn = chunk.images.count * reduction
+      Parallel.forEach(planesIn) { range in
+        let band = TensorStorage(count: bandFloats)
+        withExtendedLifetime(band) {
+          for index in range {
+            let slot = index / reduction
+            let channel = index % reduction
+            transformIn(
+              chunk.images.lowerBound + slot, channel, chunk.rows, band.pointer,
+              transformed + channel * tiles + slot * perImage, reduction * tiles)
           }
         }
-        tx += 8
       }
-      while tx < tilesX {
-        var m = SIMD16<Float>()
-        for xi in 0..<16 { m[xi] = base[xi * stride + tx] }
-        for r in 0..<2 where y + r < outputHeight {
-          var s = SIMD4<Float>()
-          for q in 0..<4 {
-            s[q] = r == 0 ? m[q] + m[4 + q] + m[8 + q] : m[4 + q] - m[8 + q] - m[12 + q]
-          }
-          let row = plane + (y + r) * outputWidth
-          store(s[0] + s[1] + s[2] + shift, row, 2 * tx)
-          if 2 * tx + 1 < outputWidth { store(s[1] - s[2] - s[3] + shift, row, 2 * tx + 1) }
+      Parallel.forEach(36) { range in
+        for xi in range {
+          gemm(
+            xi, tiles, transformed + xi * reduction * tiles,
+            products + xi * result * tiles)
         }
-        tx += 1
+      }
+      let planesOut = chunk.images.count * result
+      Parallel.forEach(planesOut) { range in
+        let band = TensorStorage(count: bandFloats)
+        withExtendedLifetime(band) {
+          for index in range {
+            let slot = index / result
+            let channel = index % result
+            transformOut(
+              chunk.images.lowerBound + slot, channel, chunk.rows, band.pointer,
+              products + channel * tiles + slot * perImage, result * tiles)
+          }
+        }
       }
     }
+  }
+}
+
+/// Rows `firstRow ..< firstRow + rowCount` of one plane padded by `padding` with `mode` (padded
+/// coordinates), each written as `bandWidth` floats: zeros beyond the padded plane's width and
+/// below its last row.
+private func fillWinogradBand(
+  _ plane: UnsafePointer<Float>, height h: Int, width w: Int, padding: PaddingAmount,
+  mode: PaddingMode, firstRow: Int, rowCount: Int, bandWidth: Int,
+  into band: UnsafeMutablePointer<Float>
+) {
+  let p = padding.vertical
+  let q = padding.horizontal
+  let paddedHeight = h + 2 * p
+  let paddedWidth = w + 2 * q
+  for r in 0..<rowCount {
+    let row = band + r * bandWidth
+    let paddedRow = firstRow + r
+    guard paddedRow < paddedHeight, let source = mode.sourceIndex(paddedRow - p, size: h) else {
+      row.update(repeating: 0, count: bandWidth)
+      continue
+    }
+    let input = plane + source * w
+    for x in 0..<q {
+      row[x] = mode.sourceIndex(x - q, size: w).map { input[$0] } ?? 0
+      row[q + w + x] = mode.sourceIndex(w + x, size: w).map { input[$0] } ?? 0
+    }
+    (row + q).update(from: input, count: w)
+    (row + paddedWidth).update(repeating: 0, count: bandWidth - paddedWidth)
   }
 }

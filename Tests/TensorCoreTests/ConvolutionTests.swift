@@ -197,7 +197,7 @@ let winogradCases: [ConvolutionCase] =
     var random = RandomStream(seed: 1, name: "winograd filter")
     let w = random.uniformTensor([5, 4, 3, 3], low: -1, high: 1)
     let filter = ConvolutionFilter(w, layout: .winograd)
-    #expect(filter.winogradTransform?.shape == [16, 5, 4])
+    #expect(filter.winogradTransform?.shape == [36, 5, 4])
     #expect(difference(filter.weight, w).maxAbsolute < 1e-6)
   }
 
