@@ -74,9 +74,13 @@ public struct GramLoss: FeatureLoss {
 func repeatBatch(_ x: Tensor, _ n: Int) -> Tensor {
   var dims = x.shape.dimensions
   dims[0] = n
-  var values: [Float] = []
-  values.reserveCapacity(x.count * n)
-  let one = x.scalars
-  for _ in 0..<n { values.append(contentsOf: one) }
-  return Tensor(shape: Shape(dims), scalars: values)
+  var result = Tensor(uninitialized: Shape(dims))
+  x.withUnsafeBufferPointer { one in
+    result.withUnsafeMutableBufferPointer { copies in
+      for copy in 0..<n {
+        (copies.baseAddress! + copy * one.count).update(from: one.baseAddress!, count: one.count)
+      }
+    }
+  }
+  return result
 }

@@ -226,8 +226,10 @@ func winogradConvolutionBackwardInput(
   let resultHeight = outputHeight + 2 - 2 * crop.vertical
   let resultWidth = outputWidth + 2 - 2 * crop.horizontal
   let resultShape: Shape = [n, i, resultHeight, resultWidth]
-  // The patches overlap, so every plane is built by adding: start from zeros or the target.
-  let result = target ?? Tensor(zeros: resultShape)
+  // Every result row is covered by some chunk's band: a chunk stores its rows, except the 2 it
+  // shares with the previous chunk of rows (and every row when accumulating), which it adds.
+  let accumulate = target != nil
+  let result = target ?? Tensor(uninitialized: resultShape)
   precondition(
     result.shape == resultShape,
     "winogradConvolutionBackwardInput: accumulating into \(result.shape), gradient is \(resultShape)")
@@ -264,6 +266,10 @@ func winogradConvolutionBackwardInput(
             guard y >= 0 && y < resultHeight else { continue }
             let source = band + r * geometry.bandWidth + crop.horizontal
             let destination = plane + y * resultWidth
+            if !accumulate && (rows.lowerBound == 0 || r >= 2) {
+              destination.update(from: source, count: resultWidth)
+              continue
+            }
             var x = 0
             while x + 16 <= resultWidth {
               let sum = UnsafeRawPointer(destination + x).loadUnaligned(as: SIMD16<Float>.self)

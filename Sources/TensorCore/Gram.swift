@@ -9,8 +9,24 @@
 public func gramForward(_ x: Tensor, normalizer: Float) -> Tensor {
   let (n, c, h, w) = x.shape.nchw
   let positions = h * w
-  let output = Tensor(zeros: [n, c, c])
   let workers = max(1, min(Parallel.threads, positions / 1024))
+  if workers < Parallel.threads && n > 1 {
+    // Few positions (VGG's deep layers): one GEMM per image, the images split over the workers.
+    let output = Tensor(uninitialized: [n, c, c])
+    x.withUnsafeBufferPointer { source in
+      Parallel.forEach(n) { images in
+        for image in images {
+          let features = source.baseAddress! + image * c * positions
+          BLAS.sgemm(
+            transposeB: true, m: c, n: c, k: positions, alpha: 1 / normalizer, a: features,
+            lda: positions, b: features, ldb: positions, c: output.storage.pointer + image * c * c,
+            ldc: c)
+        }
+      }
+    }
+    return output
+  }
+  let output = Tensor(zeros: [n, c, c])
   let partial = TensorStorage(count: workers * c * c)
   x.withUnsafeBufferPointer { source in
     for image in 0..<n {
@@ -55,9 +71,7 @@ public func gramBackward(
   gramGradient.withUnsafeBufferPointer { gradient in
     for image in 0..<n {
       let g = gradient.baseAddress! + image * c * c
-      for i in 0..<c {
-        for j in 0..<c { symmetric[i * c + j] = (g[i * c + j] + g[j * c + i]) / normalizer }
-      }
+      symmetrize(g, channels: c, normalizer: normalizer, into: &symmetric)
       let plane = base + image * c * positions
       symmetric.withUnsafeBufferPointer { s in
         let sBase = s.baseAddress!
@@ -80,6 +94,20 @@ public func gramBackward(
   }
 }
 
+/// `(g + gᵀ) / normalizer` of one `C × C` matrix, rows split over the workers.
+private func symmetrize(
+  _ g: UnsafePointer<Float>, channels c: Int, normalizer: Float, into symmetric: inout [Float]
+) {
+  symmetric.withUnsafeMutableBufferPointer { destination in
+    let base = destination.baseAddress!
+    Parallel.forEach(c, minimumChunk: max(1, 16384 / max(c, 1))) { rows in
+      for i in rows {
+        for j in 0..<c { base[i * c + j] = (g[i * c + j] + g[j * c + i]) / normalizer }
+      }
+    }
+  }
+}
+
 /// The gradient of `gramForward`: `dF = (dG + dGᵀ) F / normalizer`. `[N, C, H, W]`.
 public func gramBackward(_ gramGradient: Tensor, features x: Tensor, normalizer: Float) -> Tensor {
   let (n, c, h, w) = x.shape.nchw
@@ -93,9 +121,7 @@ public func gramBackward(_ gramGradient: Tensor, features x: Tensor, normalizer:
     gramGradient.withUnsafeBufferPointer { gradient in
       for image in 0..<n {
         let g = gradient.baseAddress! + image * c * c
-        for i in 0..<c {
-          for j in 0..<c { symmetric[i * c + j] = (g[i * c + j] + g[j * c + i]) / normalizer }
-        }
+        symmetrize(g, channels: c, normalizer: normalizer, into: &symmetric)
         let features = source.baseAddress! + image * c * positions
         let destination = result.storage.pointer + image * c * positions
         symmetric.withUnsafeBufferPointer { s in
@@ -145,17 +171,29 @@ public func matrixMultiply(
   return result
 }
 
-/// `mean((a − b)²)` over every element, accumulated in Double.
+/// `mean((a − b)²)` over every element, accumulated in Double: blocks of 65536 elements summed
+/// by the workers, then the block sums in order (the same value for any thread count).
 public func meanSquaredError(_ a: Tensor, _ b: Tensor) -> Double {
   precondition(a.count == b.count, "meanSquaredError: shapes \(a.shape) and \(b.shape) differ in size")
-  return a.withUnsafeBufferPointer { first in
+  let block = 65536
+  let blocks = (a.count + block - 1) / block
+  var sums = [Double](repeating: 0, count: max(blocks, 1))
+  a.withUnsafeBufferPointer { first in
     b.withUnsafeBufferPointer { second in
-      var total = 0.0
-      for i in 0..<first.count {
-        let d = Double(first[i]) - Double(second[i])
-        total += d * d
+      sums.withUnsafeMutableBufferPointer { partial in
+        let partialBase = partial.baseAddress!
+        Parallel.forEach(blocks) { range in
+          for index in range {
+            var total = 0.0
+            for i in index * block..<min(first.count, (index + 1) * block) {
+              let d = Double(first[i]) - Double(second[i])
+              total += d * d
+            }
+            partialBase[index] = total
+          }
+        }
       }
-      return total / Double(max(first.count, 1))
     }
   }
+  return sums.reduce(0, +) / Double(max(a.count, 1))
 }
