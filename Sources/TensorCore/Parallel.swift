@@ -22,7 +22,21 @@ public enum Parallel {
     configured.store(max(count, 1), ordering: .relaxed)
   }
 
-  /// Runs `body(i)` for `i` in `0..<count`, split into contiguous chunks over `threads` threads.
+  private static let pools = PosixMutex<[Int: WorkerPool]>([:])
+
+  /// The process's pool of `workers` spinning threads (made on first use), or nil for none.
+  private static func pool(workers: Int) -> WorkerPool? {
+    guard workers > 0 else { return nil }
+    return pools.withLock { pools in
+      if let pool = pools[workers] { return pool }
+      let pool = WorkerPool(workers: workers)
+      pools[workers] = pool
+      return pool
+    }
+  }
+
+  /// Runs `body(i)` for `i` in `0..<count`, split into contiguous chunks over `threads` threads
+  /// (the caller and `WorkerPool`'s spinning workers; `concurrentPerform` when that pool is busy).
   /// `body` must only write memory that no other index writes.
   public static func forEach(_ count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
     guard count > 0 else { return }
@@ -31,6 +45,12 @@ public enum Parallel {
       body(0..<count)
       return
     }
+    let run = { (worker: Int) in
+      let start = count * worker / workers
+      let end = count * (worker + 1) / workers
+      if start < end { body(start..<end) }
+    }
+    if let pool = pool(workers: workers - 1), pool.run(chunks: workers, run) { return }
     // The chunks write disjoint memory (the caller's contract), so sharing `body` is safe.
     withoutActuallyEscaping(body) { escapable in
       nonisolated(unsafe) let shared = escapable
