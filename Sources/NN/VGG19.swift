@@ -77,8 +77,9 @@ public struct VGG19: Sendable {
         problems.append("\(name)/bias: shape \(pair.bias.shape), expected [\(expected[0])]")
       } else {
         // 3x3 layers of 64+ input channels run Winograd F(4x4, 3x3): 4x fewer multiply-adds
-        // than the direct (shifted-GEMM) convolution, for 4x the weights' memory (197 MB to
-        // conv5_1); the 128² train step took 0.74x the F(2x2, 3x3) kernel's time here.
+        // than the direct (shifted-GEMM) convolution, for 4x the weights' memory (207 MB to
+        // conv5_1); interleaved runs of the 128² train step took 634 and 660 ms against the
+        // F(2x2, 3x3) kernel's 769 and 804 ms (2026-12-02, notebooks-md/benchmarks.md).
         let layout: ConvolutionFilter.Layout =
           expected[2] == 3 && expected[1] >= 64 ? .winograd : .taps
         convolutions[name] = Convolution(
