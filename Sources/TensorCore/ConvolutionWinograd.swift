@@ -150,13 +150,12 @@ private struct WinogradGeometry {
 
 /// A stride-1 3x3 convolution of `input` `[N, I, H, W]` padded by `padding` with `mode`, by
 /// Winograd F(4x4, 3x3) with the transforms `transform` `[36, O, I]`, plus `bias` `[O]`, then
-/// `activation`: `[N, O, H + 2p − 2, W + 2q − 2]`. With `accumulatingInto` (a uniquely held
-/// tensor of that shape, identity activation) the result is added into it.
-@discardableResult
+/// `activation`: `[N, O, H + 2p − 2, W + 2q − 2]`. `maximumTiles` overrides the chunk size
+/// (tests).
 func winogradConvolutionForward(
   _ input: Tensor, transform: Tensor, outputChannels o: Int, bias: Tensor?,
   padding: PaddingAmount, paddingMode: PaddingMode, activation: FusedActivation,
-  accumulatingInto target: Tensor? = nil, maximumTiles: Int? = nil
+  maximumTiles: Int? = nil
 ) -> Tensor {
   let (n, i, h, w) = input.shape.nchw
   precondition(
@@ -166,14 +165,7 @@ func winogradConvolutionForward(
   let paddedWidth = w + 2 * padding.horizontal
   let geometry = WinogradGeometry(outputHeight: paddedHeight - 2, outputWidth: paddedWidth - 2)
   let outputShape: Shape = [n, o, geometry.outputHeight, geometry.outputWidth]
-  let output = target ?? Tensor(uninitialized: outputShape)
-  precondition(
-    output.shape == outputShape,
-    "winogradConvolutionForward: accumulating into \(output.shape), output is \(outputShape)")
-  precondition(
-    target == nil || activation == .identity,
-    "winogradConvolutionForward: only .identity can accumulate (activation \(activation))")
-  let accumulate = target != nil
+  let output = Tensor(uninitialized: outputShape)
   let biasValues = bias?.scalars
   let outputPointer = output.storage.pointer
   input.withUnsafeBufferPointer { inputBuffer in
@@ -200,7 +192,6 @@ func winogradConvolutionForward(
             products, tileRows: rows, tilesX: geometry.tilesX, positionStride: positionStride,
             outputHeight: geometry.outputHeight, outputWidth: geometry.outputWidth,
             bias: biasValues?[channel] ?? 0, negativeSlope: activation.negativeSlope,
-            accumulate: accumulate,
             into: outputPointer + (image * o + channel) * geometry.outputHeight * geometry.outputWidth)
         })
     }
@@ -213,6 +204,7 @@ func winogradConvolutionForward(
 /// gradient `[N, I, OH + 2, OW + 2]` with `crop` rows and columns dropped on each side
 /// (`[N, I, OH + 2 − 2c, OW + 2 − 2c]`; c = p gives the input's gradient under zero padding).
 /// With `accumulatingInto` (uniquely held, of that shape) it is added into that tensor.
+/// `maximumTiles` overrides the chunk size (tests).
 @discardableResult
 func winogradConvolutionBackwardInput(
   _ outputGradient: Tensor, transform: Tensor, inputChannels i: Int, crop: PaddingAmount,

@@ -173,11 +173,11 @@ public enum WinogradKernels {
   }
 
   /// `Y = Aᵀ M A` of one output plane's blocks (`products[ξ · positionStride + ty · tilesX + tx]`,
-  /// block rows `rows` of the plane), plus `bias`, then `activation`, or added to the output
-  /// (`accumulate`); rows and columns past the output are dropped.
+  /// block rows `rows` of the plane), plus `bias`, then ReLU (`negativeSlope` 0) or LeakyReLU
+  /// (nil: none); rows and columns past the output are dropped.
   public static func outputTransform(
     _ products: UnsafePointer<Float>, tileRows rows: Range<Int>, tilesX: Int, positionStride: Int,
-    outputHeight: Int, outputWidth: Int, bias: Float, negativeSlope: Float?, accumulate: Bool,
+    outputHeight: Int, outputWidth: Int, bias: Float, negativeSlope: Float?,
     into plane: UnsafeMutablePointer<Float>
   ) {
     let shift = SIMD8<Float>(repeating: bias)
@@ -210,20 +210,14 @@ public enum WinogradKernels {
             let row = plane + (4 * ty + k) * outputWidth + 4 * tx
             if width == 32 {
               let raw = UnsafeMutableRawPointer(row)
-              if accumulate {
-                add((low, high), to: raw)
-              } else {
-                raw.storeBytes(of: activated(low, negativeSlope), as: SIMD16<Float>.self)
-                raw.storeBytes(
-                  of: activated(high, negativeSlope),
-                  toByteOffset: 16 * MemoryLayout<Float>.stride, as: SIMD16<Float>.self)
-              }
+              raw.storeBytes(of: activated(low, negativeSlope), as: SIMD16<Float>.self)
+              raw.storeBytes(
+                of: activated(high, negativeSlope), toByteOffset: 16 * MemoryLayout<Float>.stride,
+                as: SIMD16<Float>.self)
             } else {
               for x in 0..<width {
                 let value = x < 16 ? low[x] : high[x - 16]
-                if accumulate {
-                  row[x] += value
-                } else if let slope = negativeSlope, value < 0 {
+                if let slope = negativeSlope, value < 0 {
                   row[x] = slope * value
                 } else {
                   row[x] = value
