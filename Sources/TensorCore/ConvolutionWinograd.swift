@@ -110,7 +110,8 @@ struct WinogradPlan: Equatable {
     let perImage = tileRows * tilesX
     var chunks: [Chunk] = []
     if perImage <= maximumTiles {
-      let count = (images + max(1, maximumTiles / max(perImage, 1)) - 1) / max(1, maximumTiles / max(perImage, 1))
+      let imagesPerChunk = maximumTiles / max(perImage, 1)
+      let count = (images + imagesPerChunk - 1) / imagesPerChunk
       for index in 0..<count {
         let range = images * index / count..<images * (index + 1) / count
         if !range.isEmpty { chunks.append(Chunk(images: range, rows: 0..<tileRows)) }
@@ -310,18 +311,11 @@ private func winogradChunks(
     for chunk in plan.chunks {
       let perImage = chunk.rows.count * geometry.tilesX
       let tiles = chunk.images.count * perImage
-      let planesIn = chunk.images.count * reduction
-      Parallel.forEach(planesIn) { range in
-        let band = TensorStorage(count: bandFloats)
-        withExtendedLifetime(band) {
-          for index in range {
-            let slot = index / reduction
-            let channel = index % reduction
-            transformIn(
-              chunk.images.lowerBound + slot, channel, chunk.rows, band.pointer,
-              transformed + channel * tiles + slot * perImage, reduction * tiles)
-          }
-        }
+      forEachPlane(images: chunk.images.count, channels: reduction, bandFloats: bandFloats) {
+        slot, channel, band in
+        transformIn(
+          chunk.images.lowerBound + slot, channel, chunk.rows, band,
+          transformed + channel * tiles + slot * perImage, reduction * tiles)
       }
       Parallel.forEach(36) { range in
         for xi in range {
@@ -330,19 +324,26 @@ private func winogradChunks(
             products + xi * result * tiles)
         }
       }
-      let planesOut = chunk.images.count * result
-      Parallel.forEach(planesOut) { range in
-        let band = TensorStorage(count: bandFloats)
-        withExtendedLifetime(band) {
-          for index in range {
-            let slot = index / result
-            let channel = index % result
-            transformOut(
-              chunk.images.lowerBound + slot, channel, chunk.rows, band.pointer,
-              products + channel * tiles + slot * perImage, result * tiles)
-          }
-        }
+      forEachPlane(images: chunk.images.count, channels: result, bandFloats: bandFloats) {
+        slot, channel, band in
+        transformOut(
+          chunk.images.lowerBound + slot, channel, chunk.rows, band,
+          products + channel * tiles + slot * perImage, result * tiles)
       }
+    }
+  }
+}
+
+/// `body(image slot, channel, band)` for every plane of `images × channels`, split over the
+/// workers, each worker with its own band scratch of `bandFloats` floats.
+private func forEachPlane(
+  images: Int, channels: Int, bandFloats: Int,
+  _ body: (Int, Int, UnsafeMutablePointer<Float>) -> Void
+) {
+  Parallel.forEach(images * channels) { range in
+    let band = TensorStorage(count: bandFloats)
+    withExtendedLifetime(band) {
+      for index in range { body(index / channels, index % channels, band.pointer) }
     }
   }
 }

@@ -50,15 +50,11 @@ public enum Parallel {
       let end = count * (worker + 1) / workers
       if start < end { body(start..<end) }
     }
-    if let pool = pool(workers: workers - 1), pool.run(chunks: workers, run) { return }
-    // The chunks write disjoint memory (the caller's contract), so sharing `body` is safe.
-    withoutActuallyEscaping(body) { escapable in
+    if let pool = pool(workers: threads - 1), pool.run(chunks: workers, run) { return }
+    // The chunks write disjoint memory (the caller's contract), so sharing `run` is safe.
+    withoutActuallyEscaping(run) { escapable in
       nonisolated(unsafe) let shared = escapable
-      DispatchQueue.concurrentPerform(iterations: workers) { worker in
-        let start = count * worker / workers
-        let end = count * (worker + 1) / workers
-        if start < end { shared(start..<end) }
-      }
+      DispatchQueue.concurrentPerform(iterations: workers) { shared($0) }
     }
   }
 }

@@ -110,6 +110,36 @@ public enum WinogradKernels {
     )
   }
 
+  /// Six transformed values, one row of a 6x6 block, at `row[0 …< 6]`.
+  @inline(__always)
+  private static func store(
+    _ values: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),
+    into row: UnsafeMutablePointer<SIMD8<Float>>
+  ) {
+    row[0] = values.0
+    row[1] = values.1
+    row[2] = values.2
+    row[3] = values.3
+    row[4] = values.4
+    row[5] = values.5
+  }
+
+  /// Column x of a block's 36 positions (positions x, 6 + x, …, 30 + x), lanes `0 ..< count`:
+  /// `first` points at position x, the next is `6 · positionStride` further.
+  @inline(__always)
+  private static func storeColumn(
+    _ values: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),
+    at first: UnsafeMutablePointer<Float>, positionStride: Int, count: Int
+  ) {
+    let step = 6 * positionStride
+    storeBlocks(values.0, first, count: count)
+    storeBlocks(values.1, first + step, count: count)
+    storeBlocks(values.2, first + 2 * step, count: count)
+    storeBlocks(values.3, first + 3 * step, count: count)
+    storeBlocks(values.4, first + 4 * step, count: count)
+    storeBlocks(values.5, first + 5 * step, count: count)
+  }
+
   /// Loads lanes `0 ..< count` of 8 from `source` (zeros beyond).
   @inline(__always)
   private static func loadBlocks(_ source: UnsafePointer<Float>, count: Int) -> SIMD8<Float> {
@@ -146,25 +176,14 @@ public enum WinogradKernels {
             let row = band + (4 * ty + k) * bandWidth + 4 * tx
             let (d0, d1, d2, d3) = blockColumns(row)
             let (d4, d5, _, _) = blockColumns(row + 4)
-            let (h0, h1, h2, h3, h4, h5) = inputRows(d0, d1, d2, d3, d4, d5)
-            rows[k * 6] = h0
-            rows[k * 6 + 1] = h1
-            rows[k * 6 + 2] = h2
-            rows[k * 6 + 3] = h3
-            rows[k * 6 + 4] = h4
-            rows[k * 6 + 5] = h5
+            store(inputRows(d0, d1, d2, d3, d4, d5), into: rows.baseAddress! + 6 * k)
           }
           // Columns: Bᵀ down each of the six columns.
           let base = v + ty * tilesX + tx
           for x in 0..<6 {
-            let (v0, v1, v2, v3, v4, v5) = inputRows(
-              rows[x], rows[6 + x], rows[12 + x], rows[18 + x], rows[24 + x], rows[30 + x])
-            storeBlocks(v0, base + x * positionStride, count: count)
-            storeBlocks(v1, base + (6 + x) * positionStride, count: count)
-            storeBlocks(v2, base + (12 + x) * positionStride, count: count)
-            storeBlocks(v3, base + (18 + x) * positionStride, count: count)
-            storeBlocks(v4, base + (24 + x) * positionStride, count: count)
-            storeBlocks(v5, base + (30 + x) * positionStride, count: count)
+            storeColumn(
+              inputRows(rows[x], rows[6 + x], rows[12 + x], rows[18 + x], rows[24 + x], rows[30 + x]),
+              at: base + x * positionStride, positionStride: positionStride, count: count)
           }
           tx += 8
         }
@@ -245,23 +264,13 @@ public enum WinogradKernels {
           let count = min(8, tilesX - tx)
           for k in 0..<4 {
             let (y0, y1, y2, y3) = blockColumns(band + (4 * ty + k) * bandWidth + 4 * tx)
-            let (h0, h1, h2, h3, h4, h5) = gradientRows(y0, y1, y2, y3)
-            rows[k * 6] = h0
-            rows[k * 6 + 1] = h1
-            rows[k * 6 + 2] = h2
-            rows[k * 6 + 3] = h3
-            rows[k * 6 + 4] = h4
-            rows[k * 6 + 5] = h5
+            store(gradientRows(y0, y1, y2, y3), into: rows.baseAddress! + 6 * k)
           }
           let base = v + ty * tilesX + tx
           for x in 0..<6 {
-            let (v0, v1, v2, v3, v4, v5) = gradientRows(rows[x], rows[6 + x], rows[12 + x], rows[18 + x])
-            storeBlocks(v0, base + x * positionStride, count: count)
-            storeBlocks(v1, base + (6 + x) * positionStride, count: count)
-            storeBlocks(v2, base + (12 + x) * positionStride, count: count)
-            storeBlocks(v3, base + (18 + x) * positionStride, count: count)
-            storeBlocks(v4, base + (24 + x) * positionStride, count: count)
-            storeBlocks(v5, base + (30 + x) * positionStride, count: count)
+            storeColumn(
+              gradientRows(rows[x], rows[6 + x], rows[12 + x], rows[18 + x]),
+              at: base + x * positionStride, positionStride: positionStride, count: count)
           }
           tx += 8
         }
