@@ -22,6 +22,11 @@ public enum Parallel {
     configured.store(max(count, 1), ordering: .relaxed)
   }
 
+  /// Chunks per thread in `forEach`: threads claim chunks as they finish, so a thread slowed by
+  /// another process leaves part of its share to the others instead of keeping them waiting
+  /// (the 128² train step: 2-5% faster than one chunk per thread on a busy host).
+  static let chunksPerThread = 4
+
   private static let pools = PosixMutex<[Int: WorkerPool]>([:])
 
   /// The process's pool of `workers` spinning threads (made on first use), or nil for none.
@@ -35,26 +40,29 @@ public enum Parallel {
     }
   }
 
-  /// Runs `body(i)` for `i` in `0..<count`, split into contiguous chunks over `threads` threads
-  /// (the caller and `WorkerPool`'s spinning workers; `concurrentPerform` when that pool is busy).
+  /// Runs `body(i)` for `i` in `0..<count`, split into up to `chunksPerThread · threads`
+  /// contiguous chunks of at least `minimumChunk` indices, claimed by `threads` threads (the caller
+  /// and `WorkerPool`'s spinning workers; `concurrentPerform` when that pool is busy). The chunks
+  /// depend only on `count`, `minimumChunk` and `threads`, never on timing.
   /// `body` must only write memory that no other index writes.
   public static func forEach(_ count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
     guard count > 0 else { return }
-    let workers = min(threads, max(1, count / max(minimumChunk, 1)))
-    if workers <= 1 {
+    let threads = threads
+    let chunks = min(threads * chunksPerThread, max(1, count / max(minimumChunk, 1)))
+    if threads <= 1 || chunks <= 1 {
       body(0..<count)
       return
     }
-    let run = { (worker: Int) in
-      let start = count * worker / workers
-      let end = count * (worker + 1) / workers
+    let run = { (chunk: Int) in
+      let start = count * chunk / chunks
+      let end = count * (chunk + 1) / chunks
       if start < end { body(start..<end) }
     }
-    if let pool = pool(workers: threads - 1), pool.run(chunks: workers, run) { return }
+    if let pool = pool(workers: threads - 1), pool.run(chunks: chunks, run) { return }
     // The chunks write disjoint memory (the caller's contract), so sharing `run` is safe.
     withoutActuallyEscaping(run) { escapable in
       nonisolated(unsafe) let shared = escapable
-      DispatchQueue.concurrentPerform(iterations: workers) { shared($0) }
+      DispatchQueue.concurrentPerform(iterations: chunks) { shared($0) }
     }
   }
 }

@@ -25,7 +25,8 @@ import Testing
       }
       #expect(visits.allOnce)
       let sorted = chunks.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
-      #expect(sorted.count == min(Parallel.threads, count))
+      let expected = Parallel.threads == 1 ? 1 : min(Parallel.threads * Parallel.chunksPerThread, count)
+      #expect(sorted.count == expected)
       #expect(zip(sorted, sorted.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
     }
   }

@@ -30,31 +30,36 @@ import _TestSupport
   }
 
   /// Chunks of rows (patches overlapping the next chunk's in the input gradient), of groups of
-  /// images, and partial 8-block vectors, against the naive convolution, both directions.
+  /// images, and partial 8-block vectors, against the naive convolution, both directions; with
+  /// channel counts that take sgemm for the products (5 → 6) and ones that take
+  /// `WinogradKernels.multiply` (8 → 16).
   @Test(arguments: [1, 3, 7, 40, 10_000])
   func everyChunkingMatchesNaive(maximumTiles: Int) {
-    for mode in PaddingMode.allCases {
-      var random = RandomStream(seed: 3, name: "winograd chunks \(maximumTiles) \(mode)")
-      let x = random.uniformTensor([3, 5, 13, 21], low: -1, high: 1)
-      let w = random.uniformTensor([6, 5, 3, 3], low: -1, high: 1)
-      let b = random.uniformTensor([6], low: -1, high: 1)
-      let geometry = ConvolutionGeometry(kernelSize: 3, padding: 1, paddingMode: mode)
-      let dOut = random.uniformTensor([3, 6, 13, 21], low: -1, high: 1)
-      let transform = winogradTransform3x3(w)
-      let forward = winogradConvolutionForward(
-        x, transform: transform, outputChannels: 6, bias: b, padding: PaddingAmount(1),
-        paddingMode: mode, activation: .identity, maximumTiles: maximumTiles)
-      let naive = NaiveConvolution.forward(x, weight: w, bias: b, geometry: geometry)
-      let df = difference(forward, naive)
-      #expect(df.relativeToMax < 1e-5, "forward, \(maximumTiles) blocks, \(mode): \(df)")
-      let padded = winogradConvolutionBackwardInput(
-        dOut, transform: transform, inputChannels: 5, crop: PaddingAmount(mode == .zero ? 1 : 0),
-        maximumTiles: maximumTiles)
-      let gradient = mode == .zero ? padded : padAdjoint(padded, PaddingAmount(1), mode: mode)
-      let naiveGradient = NaiveConvolution.backwardInput(
-        dOut, weight: w, inputShape: x.shape, geometry: geometry)
-      let db = difference(gradient, naiveGradient)
-      #expect(db.relativeToMax < 1e-5, "input gradient, \(maximumTiles) blocks, \(mode): \(db)")
+    for (inputs, outputs) in [(5, 6), (8, 16)] {
+      for mode in PaddingMode.allCases {
+        let label = "\(inputs) → \(outputs) channels, \(maximumTiles) blocks, \(mode)"
+        var random = RandomStream(seed: 3, name: "winograd chunks \(label)")
+        let x = random.uniformTensor([3, inputs, 13, 21], low: -1, high: 1)
+        let w = random.uniformTensor([outputs, inputs, 3, 3], low: -1, high: 1)
+        let b = random.uniformTensor([outputs], low: -1, high: 1)
+        let geometry = ConvolutionGeometry(kernelSize: 3, padding: 1, paddingMode: mode)
+        let dOut = random.uniformTensor([3, outputs, 13, 21], low: -1, high: 1)
+        let transform = winogradTransform3x3(w)
+        let forward = winogradConvolutionForward(
+          x, transform: transform, outputChannels: outputs, bias: b, padding: PaddingAmount(1),
+          paddingMode: mode, activation: .identity, maximumTiles: maximumTiles)
+        let naive = NaiveConvolution.forward(x, weight: w, bias: b, geometry: geometry)
+        let df = difference(forward, naive)
+        #expect(df.relativeToMax < 1e-5, "forward, \(label): \(df)")
+        let padded = winogradConvolutionBackwardInput(
+          dOut, transform: transform, inputChannels: inputs,
+          crop: PaddingAmount(mode == .zero ? 1 : 0), maximumTiles: maximumTiles)
+        let gradient = mode == .zero ? padded : padAdjoint(padded, PaddingAmount(1), mode: mode)
+        let naiveGradient = NaiveConvolution.backwardInput(
+          dOut, weight: w, inputShape: x.shape, geometry: geometry)
+        let db = difference(gradient, naiveGradient)
+        #expect(db.relativeToMax < 1e-5, "input gradient, \(label): \(db)")
+      }
     }
   }
 }
