@@ -259,6 +259,11 @@ def campaign(command, jobs, harness, runs, work, environment, rng, log):
         if status != 0:
             problems.append(f"the resume exited with {status}: {error.strip().splitlines()[-3:]}")
         for directory, _, names in os.walk(folder):
+            # A stage killed before its first checkpoint is moved aside as NAME.incomplete-T and
+            # never touched again: its store is the killed process's, which h5py may not read
+            # (objects of an interrupted first flush; Sources/Store/README.md), as after the kill.
+            if ".incomplete-" in directory:
+                continue
             for name in names:
                 if name.endswith(".h5") and ".partial-" not in name:
                     try:
