@@ -51,3 +51,15 @@ public enum HarnessProcessError: Error, CustomStringConvertible {
   /// Explains where it was looked for.
   public var description: String { "the harness executable is not built beside the test binary" }
 }
+
+extension CapturedProcess.Output {
+  /// `standardError` without the harness's warning that the environment forces a fallback
+  /// OpenBLAS kernel (`OPENBLAS_CORETYPE`, which some machines set: `BLAS.swift`). That line
+  /// describes the machine, not the command a test checks: tests that count a command's
+  /// messages count the lines of this.
+  public var standardErrorWithoutKernelWarning: String {
+    standardError.split(separator: "\n", omittingEmptySubsequences: false)
+      .filter { !$0.hasPrefix("warning: OpenBLAS runs its '") }
+      .joined(separator: "\n")
+  }
+}
