@@ -3,10 +3,11 @@
 // gradient), U[ξ] being the transformed filter `[O, I]` as stored and V[ξ] the chunk's
 // transformed patches `[channels, blocks]`.
 //
-// A general sgemm packs both operands into panels first. Here neither is packed: U is read in
-// place (eight rows at a time for the forward, eight consecutive columns for the gradient) and
-// V's rows are read in place, 32 blocks at a time. For the late VGG layers (few blocks, many
-// channels) OpenBLAS spent as long repacking U on every call as multiplying.
+// A general sgemm packs both operands into panels first. Here U is read in place (eight rows at
+// a time for the forward, eight consecutive columns for the gradient), and only V is copied, 32
+// blocks (columns) at a time, into a contiguous slice that every block of rows then reads from
+// cache. For the late VGG layers (few blocks, many channels) OpenBLAS spent as long repacking U
+// on every call as multiplying.
 
 extension WinogradKernels {
   /// Rows of the product computed together; `multiply`'s `rows` must be a multiple of it.
@@ -144,7 +145,9 @@ extension WinogradKernels {
     storeRow(l7, h7, c + 7 * ldc)
   }
 
-  /// Eight rows of 16 columns of the product (8 accumulators), B a `[depth, 16]` slice.
+  /// Eight rows of 16 columns of the product (8 accumulators), B a `[depth, 16]` slice: for the
+  /// last 16 or fewer columns (all of them in the late layers of small images: conv4 and conv5
+  /// at 128², batch 1, have 16 and 4 blocks), where `wideBlock` would do twice the work.
   @inline(__always)
   private static func narrowBlock(
     a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b: UnsafePointer<Float>,
